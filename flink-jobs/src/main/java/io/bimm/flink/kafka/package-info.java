@@ -1,0 +1,2 @@
+/** The embedded single-node KRaft Kafka broker and topic administration. */
+package io.bimm.flink.kafka;
