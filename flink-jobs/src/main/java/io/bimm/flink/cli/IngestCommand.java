@@ -1,0 +1,158 @@
+package io.bimm.flink.cli;
+
+import io.bimm.flink.ingest.IngestReport;
+import io.bimm.flink.ingest.Ingestor;
+import io.bimm.flink.ingest.InputFiles;
+import io.bimm.schemas.Topics;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code bimm ingest}: video files to {@code VideoClip} records (images to {@code ImageRecord}s).
+ */
+@Command(
+        name = "ingest",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Split video files into segments at keyframes (stream copy, no re-encode) and produce"
+                    + " one VideoClip record per segment to Kafka.",
+            "Unreadable, non-video and over-size inputs are reported by name and reason, sent to"
+                    + " the dead-letter topic and skipped; the rest go on.",
+            "Exit code 0 if at least one file went in, 1 if none did."
+        })
+public final class IngestCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--bootstrap",
+            required = true,
+            paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(
+            names = "--topic",
+            description =
+                    "Target topic (default: "
+                            + Topics.CLIPS
+                            + ", or "
+                            + Topics.IMAGES
+                            + " with --images).")
+    String topic;
+
+    @Option(
+            names = "--dead-letter-topic",
+            defaultValue = Topics.DEADLETTER,
+            description = "Where rejected inputs go (default: ${DEFAULT-VALUE}).")
+    String deadLetterTopic;
+
+    @Option(
+            names = "--segment-seconds",
+            defaultValue = "4",
+            description =
+                    "Approximate segment length; cuts fall on keyframes (default: ${DEFAULT-VALUE}).")
+    double segmentSeconds;
+
+    @Option(names = "--label", description = "Label written into every record (e.g. a class name).")
+    String label;
+
+    @Option(
+            names = "--images",
+            description =
+                    "Inputs are JPEG/PNG images for the ventral stage; send them to the images topic.")
+    boolean images;
+
+    @Option(
+            names = "--max-clip-bytes",
+            defaultValue = "" + (Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536),
+            description = "Largest record produced (default: ${DEFAULT-VALUE}).")
+    int maxClipBytes;
+
+    @Option(
+            names = "--max-file-bytes",
+            defaultValue = "4294967296",
+            description = "Largest input file read (default: ${DEFAULT-VALUE}).")
+    long maxFileBytes;
+
+    @Option(
+            names = "--partitions",
+            defaultValue = "4",
+            description =
+                    "Partitions of topics this command creates when missing (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(
+            names = "--kafka-property",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "Extra Kafka client property, repeatable (e.g. security.protocol=SASL_SSL).")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--no-progress", description = "Do not draw the progress bar.")
+    boolean noProgress;
+
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "PATH",
+            description = "Files, directories (recursive) and globs.")
+    List<String> paths;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(segmentSeconds > 0)) {
+            throw new UserException(
+                    "--segment-seconds must be positive, not " + segmentSeconds + ".");
+        }
+        if (maxClipBytes <= 0) {
+            throw new UserException("--max-clip-bytes must be positive.");
+        }
+        List<Path> files;
+        try {
+            files = InputFiles.expand(paths);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+        if (files.isEmpty()) {
+            throw new UserException("No files to ingest under " + String.join(", ", paths) + ".");
+        }
+        String target = topic != null ? topic : images ? Topics.IMAGES : Topics.CLIPS;
+        Ingestor.Settings settings =
+                new Ingestor.Settings(
+                        bootstrap,
+                        target,
+                        deadLetterTopic,
+                        segmentSeconds,
+                        label,
+                        images,
+                        maxClipBytes,
+                        maxFileBytes,
+                        partitions,
+                        kafkaProperties);
+        IngestReport report;
+        try (Ingestor ingestor = new Ingestor(settings)) {
+            try {
+                ingestor.ensureTopics();
+            } catch (java.io.IOException e) {
+                throw new UserException(
+                        "Cannot reach Kafka at "
+                                + bootstrap
+                                + ": "
+                                + BimmCli.sentence(e)
+                                + ". Is the broker running (./bimm kafka)?",
+                        e);
+            }
+            report =
+                    ingestor.ingest(
+                            files,
+                            System.err,
+                            !noProgress && io.bimm.flink.ingest.ProgressBar.onTerminal());
+        }
+        System.out.println(report.summaryLine());
+        return report.filesIngested() > 0 ? 0 : 1;
+    }
+}

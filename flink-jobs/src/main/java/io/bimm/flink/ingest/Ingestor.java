@@ -1,0 +1,379 @@
+package io.bimm.flink.ingest;
+
+import io.bimm.flink.kafka.TopicAdmin;
+import io.bimm.schemas.AvroCodec;
+import io.bimm.schemas.DeadLetter;
+import io.bimm.schemas.DeadLetterReason;
+import io.bimm.schemas.ImageRecord;
+import io.bimm.schemas.Topics;
+import io.bimm.schemas.VideoClip;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Produces video files as {@link VideoClip} segments (or image files as {@link ImageRecord}s) to
+ * Kafka, and every input it cannot take as a {@link DeadLetter} with its reason.
+ *
+ * <p>The producer is idempotent ({@code enable.idempotence=true, acks=all}); record keys are
+ * content hashes, so the same file ingested twice gives the same clip ids.
+ */
+public final class Ingestor implements AutoCloseable {
+
+    private final Settings settings;
+    private final KafkaProducer<String, byte[]> producer;
+    private final AvroCodec<VideoClip> clipCodec = AvroCodec.of(VideoClip.class);
+    private final AvroCodec<ImageRecord> imageCodec = AvroCodec.of(ImageRecord.class);
+    private final AvroCodec<DeadLetter> deadLetterCodec = AvroCodec.of(DeadLetter.class);
+
+    /**
+     * How to ingest.
+     *
+     * @param bootstrap Kafka bootstrap servers
+     * @param topic the clips (or, with {@code images}, images) topic
+     * @param deadLetterTopic where rejected inputs go
+     * @param segmentSeconds target segment length
+     * @param label optional label written into every record
+     * @param images whether the inputs are images
+     * @param maxClipBytes largest record value produced
+     * @param maxFileBytes largest input file read
+     * @param partitions partitions of topics this command creates
+     * @param kafkaProperties extra producer/admin properties (security settings etc.)
+     */
+    public record Settings(
+            String bootstrap,
+            String topic,
+            String deadLetterTopic,
+            double segmentSeconds,
+            String label,
+            boolean images,
+            int maxClipBytes,
+            long maxFileBytes,
+            int partitions,
+            Map<String, String> kafkaProperties) {}
+
+    public Ingestor(Settings settings) {
+        this.settings = settings;
+        this.producer =
+                new KafkaProducer<>(
+                        producerProperties(settings),
+                        new StringSerializer(),
+                        new ByteArraySerializer());
+    }
+
+    static Properties producerProperties(Settings s) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "bimm-ingest");
+        // Room for one clip plus the record overhead.
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(s.maxClipBytes() + 65536));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(4L * (s.maxClipBytes() + 65536)));
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
+        p.putAll(s.kafkaProperties());
+        return p;
+    }
+
+    /**
+     * Creates the target and dead-letter topics if they are missing, with a message size limit
+     * large enough for a clip. Brokers that forbid topic creation are left to their own topics.
+     */
+    public void ensureTopics() throws IOException {
+        Properties p = new Properties();
+        producerProperties(settings)
+                .forEach(
+                        (k, v) -> {
+                            if (AdminClientConfig.configNames().contains(k.toString())) {
+                                p.put(k, v);
+                            }
+                        });
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+        try (Admin admin = Admin.create(p)) {
+            TopicAdmin.createTopics(
+                    admin,
+                    List.of(settings.topic(), settings.deadLetterTopic()),
+                    settings.partitions(),
+                    (short) 1,
+                    Math.max(Topics.DEFAULT_MAX_MESSAGE_BYTES, settings.maxClipBytes() + 65536));
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof AuthorizationException)) {
+                throw e;
+            }
+            // Managed clusters often forbid topic creation: the topics must exist already.
+        }
+    }
+
+    /**
+     * Ingests {@code files} in order. Inputs that cannot be ingested are reported on {@code err} by
+     * name and reason, sent to the dead-letter topic and counted; the rest go on.
+     */
+    public IngestReport ingest(List<Path> files, PrintStream err, boolean progress)
+            throws IOException {
+        ProgressBar bar = new ProgressBar(err, files.size(), progress);
+        List<IngestReport.Rejection> rejections = new ArrayList<>();
+        List<Pending> pending = new ArrayList<>();
+        int clips = 0;
+        int ingested = 0;
+        int rejected = 0;
+        long bytes = 0;
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            bar.update(i, clips, bytes, file.getFileName().toString());
+            FileResult result = ingestFile(file, pending);
+            // Wait for this file's records: a broker-side refusal is reported with the file.
+            for (Pending p : pending) {
+                try {
+                    p.future.get();
+                    result.clips++;
+                    bytes += p.size;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    DeadLetterReason reason =
+                            cause instanceof RecordTooLargeException
+                                    ? DeadLetterReason.OVER_SIZE
+                                    : DeadLetterReason.INTERNAL_ERROR;
+                    result.rejections.add(
+                            new IngestReport.Rejection(
+                                    file,
+                                    reason,
+                                    "Kafka refused segment "
+                                            + p.segment
+                                            + ": "
+                                            + cause.getMessage()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("Interrupted while producing " + file, e);
+                }
+            }
+            pending.clear();
+            for (IngestReport.Rejection r : result.rejections) {
+                bar.clear();
+                err.println("rejected " + r);
+                rejections.add(r);
+                deadLetter(file, r);
+            }
+            clips += result.clips;
+            if (result.clips > 0) {
+                ingested++;
+            } else {
+                rejected++;
+            }
+        }
+        bar.update(files.size(), clips, bytes, "");
+        bar.clear();
+        producer.flush();
+        return new IngestReport(clips, ingested, rejected, List.copyOf(rejections), bytes);
+    }
+
+    private FileResult ingestFile(Path file, List<Pending> pending) {
+        FileResult result = new FileResult();
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > settings.maxFileBytes()) {
+                throw new IngestException(
+                        DeadLetterReason.OVER_SIZE,
+                        "it is "
+                                + size
+                                + " bytes, over the "
+                                + settings.maxFileBytes()
+                                + "-byte limit (--max-file-bytes)");
+            }
+            if (size == 0) {
+                throw new IngestException(DeadLetterReason.NOT_VIDEO, "it is empty");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            result.rejections.add(
+                    new IngestReport.Rejection(
+                            file, DeadLetterReason.UNREADABLE, "cannot read it: " + e));
+            return result;
+        } catch (IngestException e) {
+            result.rejections.add(new IngestReport.Rejection(file, e.reason(), e.getMessage()));
+            return result;
+        }
+        String id = contentId(bytes);
+        try {
+            if (settings.images()) {
+                produceImage(file, bytes, id, pending);
+            } else {
+                produceSegments(file, bytes, id, pending, result);
+            }
+        } catch (IngestException e) {
+            result.rejections.add(new IngestReport.Rejection(file, e.reason(), e.getMessage()));
+        } catch (RuntimeException e) {
+            result.rejections.add(
+                    new IngestReport.Rejection(
+                            file, DeadLetterReason.INTERNAL_ERROR, e.toString()));
+        }
+        return result;
+    }
+
+    private void produceSegments(
+            Path file, byte[] bytes, String id, List<Pending> pending, FileResult result)
+            throws IngestException {
+        Instant now = Instant.now();
+        new VideoSegmenter(settings.segmentSeconds())
+                .segment(
+                        file,
+                        bytes,
+                        (probe, segment) -> {
+                            if (segment.data().length > settings.maxClipBytes()) {
+                                result.rejections.add(
+                                        new IngestReport.Rejection(
+                                                file,
+                                                DeadLetterReason.OVER_SIZE,
+                                                "segment "
+                                                        + segment.index()
+                                                        + " is "
+                                                        + segment.data().length
+                                                        + " bytes, over the "
+                                                        + settings.maxClipBytes()
+                                                        + "-byte limit (--max-clip-bytes);"
+                                                        + " a shorter --segment-seconds may help"));
+                                return;
+                            }
+                            VideoClip clip = toClip(file, id, now, probe, segment);
+                            send(
+                                    settings.topic(),
+                                    clip.getClipId(),
+                                    clipCodec.encode(clip),
+                                    segment.index(),
+                                    pending);
+                        });
+    }
+
+    private VideoClip toClip(
+            Path file,
+            String id,
+            Instant now,
+            VideoSegmenter.Probe probe,
+            VideoSegmenter.Segment segment) {
+        return VideoClip.newBuilder()
+                .setClipId(id + "-" + segment.index())
+                .setSourceUri(file.toUri().toString())
+                .setSegmentIndex(segment.index())
+                .setContainer(segment.container())
+                .setCodec(segment.codec())
+                .setData(ByteBuffer.wrap(segment.data()))
+                .setFrameRate(probe.frameRate())
+                .setWidth(probe.width())
+                .setHeight(probe.height())
+                .setFrameCount(segment.frameCount() > 0 ? segment.frameCount() : null)
+                .setStartMicros(segment.startMicros())
+                .setDurationMicros(segment.durationMicros())
+                .setIngestTimestamp(now)
+                .setLabel(settings.label())
+                .setMetadata(
+                        Map.of(
+                                "source.container", probe.container(),
+                                "source.frames", Integer.toString(probe.frameCount()),
+                                "source.duration.micros", Long.toString(probe.durationMicros())))
+                .build();
+    }
+
+    private void produceImage(Path file, byte[] bytes, String id, List<Pending> pending)
+            throws IngestException {
+        if (bytes.length > settings.maxClipBytes()) {
+            throw new IngestException(
+                    DeadLetterReason.OVER_SIZE,
+                    "it is "
+                            + bytes.length
+                            + " bytes, over the "
+                            + settings.maxClipBytes()
+                            + "-byte limit (--max-clip-bytes)");
+        }
+        ImageProbe.Info info = ImageProbe.probe(bytes);
+        ImageRecord image =
+                ImageRecord.newBuilder()
+                        .setId(id)
+                        .setSourceUri(file.toUri().toString())
+                        .setFormat(info.format())
+                        .setData(ByteBuffer.wrap(bytes))
+                        .setWidth(info.width())
+                        .setHeight(info.height())
+                        .setIngestTimestamp(Instant.now())
+                        .setLabel(settings.label())
+                        .setMetadata(Map.of())
+                        .build();
+        send(settings.topic(), id, imageCodec.encode(image), 0, pending);
+    }
+
+    private void send(String topic, String key, byte[] value, int segment, List<Pending> pending) {
+        Future<RecordMetadata> f = producer.send(new ProducerRecord<>(topic, key, value));
+        pending.add(new Pending(f, value.length, segment));
+    }
+
+    private void deadLetter(Path file, IngestReport.Rejection r) {
+        byte[] original = new byte[0];
+        try {
+            if (Files.size(file) <= settings.maxClipBytes()) {
+                original = Files.readAllBytes(file);
+            }
+        } catch (IOException ignored) {
+            // unreadable: the dead letter still carries the name and reason
+        }
+        DeadLetter dl =
+                DeadLetter.newBuilder()
+                        .setSourceUri(file.toUri().toString())
+                        .setStage("ingest")
+                        .setReasonCode(r.reason().code())
+                        .setMessage(file.getFileName() + ": " + r.message())
+                        .setTimestamp(Instant.now())
+                        .setOriginalBytes(ByteBuffer.wrap(original))
+                        .build();
+        producer.send(
+                new ProducerRecord<>(
+                        settings.deadLetterTopic(),
+                        file.toUri().toString(),
+                        deadLetterCodec.encode(dl)));
+    }
+
+    /** First 16 bytes of the SHA-256 of the content, in hex: the same file, the same ids. */
+    static String contentId(byte[] bytes) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+
+    private static final class FileResult {
+        int clips;
+        final List<IngestReport.Rejection> rejections = new ArrayList<>();
+    }
+
+    private record Pending(Future<RecordMetadata> future, int size, int segment) {}
+}
