@@ -1,5 +1,6 @@
 package io.bimm.flink.ingest;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_CORRUPT;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 
@@ -148,6 +149,9 @@ public final class VideoSegmenter {
         try {
             while ((pkt = grabber.grabPacket()) != null) {
                 boolean video = pkt.stream_index() == vs;
+                if ((pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
+                    continue; // e.g. the cut-off last packet of a truncated file
+                }
                 long ts = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
                 boolean key = video && (pkt.flags() & AV_PKT_FLAG_KEY) != 0;
                 if (writer == null) {

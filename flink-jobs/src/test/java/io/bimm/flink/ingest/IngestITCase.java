@@ -1,0 +1,303 @@
+package io.bimm.flink.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bimm.flink.cli.BimmCli;
+import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.schemas.AvroCodec;
+import io.bimm.schemas.DeadLetter;
+import io.bimm.schemas.ImageRecord;
+import io.bimm.schemas.Topics;
+import io.bimm.schemas.VideoClip;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bimm ingest} against a real embedded broker, read back and decoded with JavaCV. */
+class IngestITCase {
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = EmbeddedKafka.startEphemeral();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    /** Runs the CLI in-process, returning exit code, stdout and stderr. */
+    record Run(int exit, String out, String err) {}
+
+    static Run cli(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            var cl = BimmCli.commandLine();
+            cl.setOut(new java.io.PrintWriter(System.out, true));
+            cl.setErr(new java.io.PrintWriter(System.err, true));
+            int code = cl.execute(args);
+            return new Run(
+                    code,
+                    out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static List<byte[]> readAll(String topic) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.DEFAULT_MAX_MESSAGE_BYTES);
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        List<byte[]> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts =
+                    consumer.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+                    && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+        }
+        return values;
+    }
+
+    @Test
+    void ingestsTheSampleVideosAndTheirFramesComeBack(@TempDir Path tmp) throws Exception {
+        String topic = "it.clips";
+        String dlq = "it.dead";
+        Run run =
+                cli(
+                        "ingest",
+                        "--bootstrap",
+                        kafka.bootstrapServers(),
+                        "--topic",
+                        topic,
+                        "--dead-letter-topic",
+                        dlq,
+                        "--segment-seconds",
+                        "2",
+                        "--label",
+                        "sample",
+                        TestVideos.dir().toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+
+        List<VideoClip> clips = new ArrayList<>();
+        AvroCodec<VideoClip> codec = AvroCodec.of(VideoClip.class);
+        readAll(topic).forEach(v -> clips.add(codec.decode(v)));
+        assertThat(run.out().strip())
+                .isEqualTo("ingested " + clips.size() + " clips from 4 files (0 rejected)");
+
+        Map<String, List<VideoClip>> bySource =
+                clips.stream().collect(Collectors.groupingBy(VideoClip::getSourceUri));
+        assertThat(bySource).hasSize(4);
+        for (String name : List.of("Megamind.avi", "Megamind_bugy.avi", "box.mp4", "cup.mp4")) {
+            Path file = TestVideos.file(name);
+            List<VideoClip> segs = bySource.get(file.toUri().toString());
+            assertThat(segs).as(name).isNotNull();
+            VideoFrames.Decoded source = VideoFrames.decode(file);
+            int frames = 0;
+            List<Integer> indices = new ArrayList<>();
+            for (VideoClip c : segs) {
+                byte[] data = new byte[c.getData().remaining()];
+                c.getData().duplicate().get(data);
+                VideoFrames.Decoded d = VideoFrames.decode(data);
+                assertThat(d.width()).isEqualTo(source.width()).isEqualTo(c.getWidth());
+                assertThat(d.height()).isEqualTo(source.height()).isEqualTo(c.getHeight());
+                assertThat(d.frames()).isEqualTo(c.getFrameCount());
+                assertThat(c.getLabel()).isEqualTo("sample");
+                assertThat(c.getClipId()).endsWith("-" + c.getSegmentIndex());
+                frames += d.frames();
+                indices.add(c.getSegmentIndex());
+            }
+            assertThat(indices)
+                    .containsExactlyInAnyOrderElementsOf(
+                            java.util.stream.IntStream.range(0, segs.size()).boxed().toList());
+            // mp4 edit lists may hide one leading frame of the whole file (see VideoSegmenterTest).
+            assertThat(frames).as(name).isBetween(source.frames(), source.frames() + 1);
+        }
+        assertThat(readAll(dlq)).isEmpty();
+    }
+
+    @Test
+    void badInputsAreReportedDeadLetteredAndSkipped(@TempDir Path tmp) throws Exception {
+        String topic = "it.bad.clips";
+        String dlq = "it.bad.dead";
+        Path empty = Files.write(tmp.resolve("empty.mp4"), new byte[0]);
+        byte[] noise = new byte[50_000];
+        new Random(1).nextBytes(noise);
+        Path random = Files.write(tmp.resolve("random.avi"), noise);
+        byte[] box = Files.readAllBytes(TestVideos.file("box.mp4"));
+        Path truncated =
+                Files.write(tmp.resolve("truncated.mp4"), Arrays.copyOf(box, box.length / 2));
+        Path jpeg = tmp.resolve("photo.jpg");
+        javax.imageio.ImageIO.write(
+                new java.awt.image.BufferedImage(32, 24, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "jpg",
+                jpeg.toFile());
+        Path good = Files.copy(TestVideos.file("Megamind.avi"), tmp.resolve("good.avi"));
+
+        Run run =
+                cli(
+                        "ingest",
+                        "--bootstrap",
+                        kafka.bootstrapServers(),
+                        "--topic",
+                        topic,
+                        "--dead-letter-topic",
+                        dlq,
+                        tmp.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        AvroCodec<DeadLetter> dlCodec = AvroCodec.of(DeadLetter.class);
+        Map<String, DeadLetter> dead = new HashMap<>();
+        readAll(dlq)
+                .forEach(
+                        v -> {
+                            DeadLetter d = dlCodec.decode(v);
+                            dead.put(
+                                    Path.of(java.net.URI.create(d.getSourceUri()))
+                                            .getFileName()
+                                            .toString(),
+                                    d);
+                        });
+        assertThat(dead.keySet()).contains("empty.mp4", "random.avi", "photo.jpg");
+        assertThat(dead.get("empty.mp4").getReasonCode()).isEqualTo("not_video");
+        assertThat(dead.get("random.avi").getReasonCode()).isEqualTo("not_video");
+        assertThat(dead.get("photo.jpg").getReasonCode()).isEqualTo("not_video");
+        assertThat(dead.get("photo.jpg").getMessage()).contains("still image");
+        assertThat(dead.values()).allSatisfy(d -> assertThat(d.getStage()).isEqualTo("ingest"));
+        // Nothing is lost: the dead letter carries the original file.
+        assertThat(dead.get("random.avi").getOriginalBytes())
+                .isEqualTo(java.nio.ByteBuffer.wrap(noise));
+        for (String name : dead.keySet()) {
+            assertThat(run.err()).contains("rejected " + tmp.resolve(name));
+        }
+        // The truncated mp4 lost its index (moov) with its second half: unreadable, or, if FFmpeg
+        // still finds frames, every clip it yields decodes.
+        List<VideoClip> clips = new ArrayList<>();
+        AvroCodec<VideoClip> codec = AvroCodec.of(VideoClip.class);
+        readAll(topic).forEach(v -> clips.add(codec.decode(v)));
+        for (VideoClip c : clips) {
+            byte[] data = new byte[c.getData().remaining()];
+            c.getData().duplicate().get(data);
+            assertThat(VideoFrames.decode(data).frames()).isEqualTo(c.getFrameCount());
+        }
+        long goodFiles = clips.stream().map(VideoClip::getSourceUri).distinct().count();
+        assertThat(clips)
+                .anySatisfy(c -> assertThat(c.getSourceUri()).isEqualTo(good.toUri().toString()));
+        assertThat(run.out().strip())
+                .isEqualTo(
+                        "ingested "
+                                + clips.size()
+                                + " clips from "
+                                + goodFiles
+                                + " files ("
+                                + dead.size()
+                                + " rejected)");
+        assertThat(dead.size() + goodFiles).isEqualTo(5);
+        assertThat(truncated).exists();
+    }
+
+    @Test
+    void overSizeClipsAreRejectedAndNoInputAtAllExitsOne(@TempDir Path tmp) throws Exception {
+        Run run =
+                cli(
+                        "ingest",
+                        "--bootstrap",
+                        kafka.bootstrapServers(),
+                        "--topic",
+                        "it.small",
+                        "--dead-letter-topic",
+                        "it.small.dead",
+                        "--max-clip-bytes",
+                        "100000",
+                        TestVideos.file("cup.mp4").toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out().strip()).isEqualTo("ingested 0 clips from 0 files (1 rejected)");
+        assertThat(run.err()).contains("over_size").contains("--max-clip-bytes");
+        List<byte[]> dead = readAll("it.small.dead");
+        assertThat(dead).isNotEmpty();
+        assertThat(AvroCodec.of(DeadLetter.class).decode(dead.get(0)).getReasonCode())
+                .isEqualTo("over_size");
+    }
+
+    @Test
+    void imagesGoToTheImagesTopic(@TempDir Path tmp) throws Exception {
+        Path png = tmp.resolve("a.png");
+        javax.imageio.ImageIO.write(
+                new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png",
+                png.toFile());
+        Run run =
+                cli(
+                        "ingest",
+                        "--bootstrap",
+                        kafka.bootstrapServers(),
+                        "--images",
+                        "--topic",
+                        "it.images",
+                        "--label",
+                        "cat",
+                        tmp.resolve("*.png").toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        List<byte[]> values = readAll("it.images");
+        assertThat(values).hasSize(1);
+        ImageRecord img = AvroCodec.of(ImageRecord.class).decode(values.get(0));
+        assertThat(img.getFormat()).isEqualTo("png");
+        assertThat(img.getWidth()).isEqualTo(40);
+        assertThat(img.getHeight()).isEqualTo(30);
+        assertThat(img.getLabel()).isEqualTo("cat");
+        assertThat(img.getData()).isEqualTo(java.nio.ByteBuffer.wrap(Files.readAllBytes(png)));
+    }
+
+    @Test
+    void usageErrorsExitTwoAndMissingFilesExitOne() {
+        Run noArgs = cli("ingest");
+        assertThat(noArgs.exit()).isEqualTo(2);
+        assertThat(noArgs.err()).contains("--bootstrap").doesNotContain("\tat ");
+        Run missing = cli("ingest", "--bootstrap", kafka.bootstrapServers(), "/no/such/file.mp4");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err().strip())
+                .isEqualTo("bimm: No such file or directory: /no/such/file.mp4.");
+        Run help = cli("ingest", "--help");
+        assertThat(help.exit()).isZero();
+        assertThat(help.out()).contains("--segment-seconds").contains("--kafka-property");
+    }
+}
