@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             KafkaCommand.class,
             IngestCommand.class,
+            DemoCommand.class,
         })
 public final class BimmCli implements Runnable {
 

@@ -1,0 +1,54 @@
+package io.bimm.flink.job;
+
+import io.bimm.schemas.AvroSerializationSchema;
+import io.bimm.schemas.DeadLetter;
+import io.bimm.schemas.DeadLetterReason;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.util.OutputTag;
+
+/** The dead-letter side output every operator shares, and its Kafka sink. */
+public final class DeadLetters {
+
+    /** Side output of records that failed a stage. */
+    public static final OutputTag<DeadLetter> TAG =
+            new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+
+    private DeadLetters() {}
+
+    /** A dead letter for a Kafka record that failed {@code stage}. */
+    public static DeadLetter of(
+            KafkaRecord record, String stage, DeadLetterReason reason, String message) {
+        return DeadLetter.newBuilder()
+                .setTopic(record.topic)
+                .setPartition(record.partition)
+                .setOffset(record.offset)
+                .setKey(record.key == null ? null : ByteBuffer.wrap(record.key))
+                .setStage(stage)
+                .setReasonCode(reason.code())
+                .setMessage(message)
+                .setTimestamp(Instant.now())
+                .setOriginalBytes(ByteBuffer.wrap(record.value))
+                .build();
+    }
+
+    /** A Kafka sink writing dead letters to {@code topic}, at least once. */
+    public static KafkaSink<DeadLetter> sink(String bootstrap, String topic, Properties extra) {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(bootstrap)
+                .setKafkaProducerConfig(extra)
+                .setRecordSerializer(
+                        KafkaRecordSerializationSchema.<DeadLetter>builder()
+                                .setTopic(topic)
+                                .setValueSerializationSchema(
+                                        new AvroSerializationSchema<>(DeadLetter.class))
+                                .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+}

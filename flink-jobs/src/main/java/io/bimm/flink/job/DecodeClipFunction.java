@@ -1,0 +1,51 @@
+package io.bimm.flink.job;
+
+import io.bimm.schemas.AvroCodec;
+import io.bimm.schemas.AvroCodecException;
+import io.bimm.schemas.DeadLetterReason;
+import io.bimm.schemas.VideoClip;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Decodes the Avro value of a Kafka record into a {@link VideoClip}; a value that is not a clip of
+ * any shipped schema version goes to the dead-letter side output with reason {@code bad_record}.
+ */
+public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, VideoClip> {
+
+    private static final long serialVersionUID = 1L;
+
+    private transient AvroCodec<VideoClip> codec;
+    private transient Counter records;
+    private transient Counter badRecords;
+
+    @Override
+    public void open(OpenContext openContext) {
+        codec = AvroCodec.of(VideoClip.class);
+        records = getRuntimeContext().getMetricGroup().counter("recordsDecoded");
+        badRecords =
+                getRuntimeContext()
+                        .getMetricGroup()
+                        .addGroup("deadLetters")
+                        .counter(DeadLetterReason.BAD_RECORD.code());
+    }
+
+    @Override
+    public void processElement(KafkaRecord record, Context ctx, Collector<VideoClip> out) {
+        VideoClip clip;
+        try {
+            clip = codec.decode(record.value);
+        } catch (AvroCodecException e) {
+            badRecords.inc();
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.of(
+                            record, "deserialize", DeadLetterReason.BAD_RECORD, e.getMessage()));
+            return;
+        }
+        records.inc();
+        out.collect(clip);
+    }
+}
