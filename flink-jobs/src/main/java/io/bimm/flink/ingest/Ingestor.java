@@ -93,6 +93,9 @@ public final class Ingestor implements AutoCloseable {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(s.maxClipBytes() + 65536));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(4L * (s.maxClipBytes() + 65536)));
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // Clips are large: one request in flight already fills the pipe, and keeps a retried
+        // first batch from racing its successors (refused as out of sequence otherwise).
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
         p.putAll(s.kafkaProperties());

@@ -54,5 +54,47 @@ public final class TopicAdmin {
                 throw new IOException("Interrupted while creating topic " + entry.getKey(), e);
             }
         }
+        awaitLeaders(admin, names);
+    }
+
+    /**
+     * Waits until every partition of {@code names} has a leader. Producing to a partition that is
+     * still electing one gets NOT_LEADER_OR_FOLLOWER, and an idempotent producer's retry of its
+     * first batch can then be refused as out of sequence.
+     */
+    static void awaitLeaders(Admin admin, List<String> names) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                boolean ready =
+                        admin
+                                .describeTopics(names)
+                                .allTopicNames()
+                                .get(10, TimeUnit.SECONDS)
+                                .values()
+                                .stream()
+                                .flatMap(d -> d.partitions().stream())
+                                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("Topics " + names + " have no leader yet", e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while waiting for topic leaders", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("Topics " + names + " have no leader after 30 s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while waiting for topic leaders", e);
+            }
+        }
     }
 }
