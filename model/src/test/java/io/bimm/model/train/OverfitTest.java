@@ -45,8 +45,6 @@ class OverfitTest {
                     break;
                 }
             }
-            System.out.println(
-                    "time " + (System.nanoTime() - t0) / 1e9 + " first " + first + " last " + last);
             assertThat(last).isLessThan(0.1f * first);
         }
     }
