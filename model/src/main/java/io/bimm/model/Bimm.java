@@ -42,7 +42,7 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
     private final StagedEncoder dorsal;
     private final Map<Target, StageDecoder> decoders = new EnumMap<>(Target.class);
 
-    private Bimm(BimmConfig config, Device device) {
+    private Bimm(BimmConfig config, NDManager manager) {
         this.config = config;
         int d = config.getEmbedDim();
         for (int i = 0; i < config.getSharedBlocks(); i++) {
@@ -76,8 +76,10 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
                                     .optMlpRatio(config.getMlpRatio())
                                     .build()));
         }
-        manager = NDManager.newBaseManager(device);
-        initialize(manager, DataType.FLOAT32, new Shape(1));
+        this.manager = manager;
+        if (manager != null) {
+            initialize(manager, DataType.FLOAT32, new Shape(1));
+        }
     }
 
     private StagedEncoder encoder(int frames, int tokens) {
@@ -96,7 +98,15 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
      * Engine.getInstance().setRandomSeed} first for a reproducible initialization.
      */
     public static Bimm newModel(BimmConfig config, Device device) {
-        return new Bimm(config, device);
+        return new Bimm(config, NDManager.newBaseManager(device));
+    }
+
+    /**
+     * Number of scalar parameters of a model with {@code config}, from the block structure alone
+     * (no tensors are allocated).
+     */
+    public static long parameterCount(BimmConfig config) {
+        return new Bimm(config, null).parameterCount();
     }
 
     public BimmConfig getConfig() {
@@ -113,13 +123,24 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
         return dorsalBranch ? dorsal : ventral;
     }
 
-    /** Every parameter once, by a unique hierarchical name (shared blocks listed once). */
+    /**
+     * Every parameter once, by a unique dotted name such as {@code shared_block_1.attn.qkv_weight}
+     * (shared blocks listed once, under the model).
+     */
     public Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : getParameters()) {
-            out.put(p.getKey(), p.getValue());
-        }
+        collect(this, "", out);
         return out;
+    }
+
+    private static void collect(Block block, String prefix, Map<String, Parameter> out) {
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
+            out.put(prefix + p.getKey(), p.getValue());
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            // DJL prefixes child names with a two-digit position; drop it
+            collect(child.getValue(), prefix + child.getKey().substring(2) + ".", out);
+        }
     }
 
     /** Total number of scalar parameters (shared blocks counted once). */
@@ -300,6 +321,8 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        if (manager != null) {
+            manager.close();
+        }
     }
 }
