@@ -1,0 +1,158 @@
+package io.bimm.flink.cli;
+
+import io.bimm.flink.decode.DecodeException;
+import io.bimm.flink.decode.DecodeOptions;
+import io.bimm.flink.sample.PrepOptions;
+import io.bimm.flink.sample.SamplePipeline;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.bytedeco.opencv.global.opencv_core;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bimm bench prep}: the whole per-clip path (decode through masked sample) on one thread, in
+ * training mode, over the videos of a directory; prints the per-stage split, then {@code prep
+ * clips_per_s_per_core=X} as the last line.
+ */
+@Command(
+        name = "prep",
+        mixinStandardHelpOptions = true,
+        description = "Measure preprocessing throughput on one core.")
+public final class BenchPrepCommand implements Callable<Integer> {
+    /** The {@code bench} parent command, to register under {@code bimm}. */
+    @Command(
+            name = "bench",
+            mixinStandardHelpOptions = true,
+            description = "Benchmarks.",
+            subcommands = {BenchPrepCommand.class})
+    public static final class Bench implements Runnable {
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand.");
+        }
+    }
+
+    @Option(
+            names = "--videos",
+            description = "Directory of videos (default ../shared/data/videos).")
+    Path videos;
+
+    @Option(names = "--size", defaultValue = "224", description = "Input size S (default 224).")
+    int size;
+
+    @Option(names = "--frames", defaultValue = "16", description = "Sampled frames T (default 16).")
+    int frames;
+
+    @Option(names = "--stride", defaultValue = "4", description = "Temporal stride (default 4).")
+    int stride;
+
+    @Option(names = "--seconds", defaultValue = "20", description = "Measured time (default 20).")
+    double seconds;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** Runs {@code prep} with the given arguments; returns the exit code. */
+    public static int run(String... args) {
+        return new CommandLine(new BenchPrepCommand()).execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = videos != null ? videos : defaultVideos();
+        List<byte[]> clips = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                clips.add(Files.readAllBytes(f));
+                names.add(f.getFileName().toString());
+            }
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("Cannot read videos in " + dir + ": " + e);
+            return 1;
+        }
+        if (clips.isEmpty()) {
+            spec.commandLine().getErr().println("No videos in " + dir);
+            return 1;
+        }
+        opencv_core.setNumThreads(1);
+        DecodeOptions decode =
+                DecodeOptions.builder().optSize(size).optFrames(frames).optStride(stride).build();
+        try (SamplePipeline p = new SamplePipeline(PrepOptions.of(decode, 42))) {
+            int draw = 0;
+            for (int i = 0; i < clips.size(); i++) {
+                once(p, clips.get(i), names.get(i), draw++); // warm-up, not counted
+            }
+            long[] base = p.stageNanos();
+            int framesBase = p.framesDecoded();
+            long start = System.nanoTime();
+            long end = start + (long) (seconds * 1e9);
+            int n = 0;
+            int dead = 0;
+            while (System.nanoTime() < end || n == 0) {
+                int i = n % clips.size();
+                if (!once(p, clips.get(i), names.get(i), draw++)) {
+                    dead++;
+                }
+                n++;
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            long[] st = p.stageNanos();
+            out.printf(
+                    Locale.ROOT,
+                    "prep S=%d T=%d tau=%d videos=%d clips=%d dead_letters=%d seconds=%.1f"
+                            + " frames_decoded_per_s=%.0f%n",
+                    size,
+                    frames,
+                    stride,
+                    clips.size(),
+                    n,
+                    dead,
+                    elapsed,
+                    (p.framesDecoded() - framesBase) / elapsed);
+            for (int s = 0; s < SamplePipeline.STAGES.length; s++) {
+                double ms = (st[s] - base[s]) / 1e6 / n;
+                out.printf(
+                        Locale.ROOT,
+                        "stage %s ms_per_clip=%.1f share=%.0f%%%n",
+                        SamplePipeline.STAGES[s],
+                        ms,
+                        100.0 * ms / (elapsed * 1e3 / n));
+            }
+            out.printf(Locale.ROOT, "prep clips_per_s_per_core=%.2f%n", n / elapsed);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static boolean once(SamplePipeline p, byte[] data, String name, int draw) {
+        try {
+            p.process(data, name, draw);
+            return true;
+        } catch (DecodeException e) {
+            return false;
+        }
+    }
+
+    /** {@code ../shared/data/videos} relative to the repository root (the first dir with .git). */
+    static Path defaultVideos() {
+        Path cwd = Path.of("").toAbsolutePath();
+        for (Path d = cwd; d != null; d = d.getParent()) {
+            if (Files.exists(d.resolve(".git"))) {
+                return d.resolve("../shared/data/videos").normalize();
+            }
+        }
+        return cwd.resolve("../shared/data/videos").normalize();
+    }
+}

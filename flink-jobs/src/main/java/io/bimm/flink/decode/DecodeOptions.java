@@ -1,0 +1,185 @@
+package io.bimm.flink.decode;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * Sampling parameters (SPEC section 1) and limits on untrusted input for {@link ClipDecoder}.
+ * Immutable; build with {@link #builder()}.
+ */
+public final class DecodeOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** What to do with a clip shorter than the sampling window (SPEC section 1). */
+    public enum ShortClipPolicy {
+        /** Frame indices modulo the frame count. */
+        LOOP,
+        /** Dead letter with reason {@code too_short}. */
+        REJECT
+    }
+
+    /** Scales {@code c} of the multi-scale crop (SPEC section 1). */
+    static final double[] SCALES = {1.0, 0.875, 0.75, 0.66};
+
+    private final int size;
+    private final int frames;
+    private final int stride;
+    private final boolean deterministic;
+    private final ShortClipPolicy shortClipPolicy;
+    private final long maxBytes;
+    private final int maxWidth;
+    private final int maxHeight;
+    private final int maxFrames;
+    private final Duration maxDecodeTime;
+
+    private DecodeOptions(Builder b) {
+        this.size = b.size;
+        this.frames = b.frames;
+        this.stride = b.stride;
+        this.deterministic = b.deterministic;
+        this.shortClipPolicy = b.shortClipPolicy;
+        this.maxBytes = b.maxBytes;
+        this.maxWidth = b.maxWidth;
+        this.maxHeight = b.maxHeight;
+        this.maxFrames = b.maxFrames;
+        this.maxDecodeTime = b.maxDecodeTime;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Input size {@code S}, a multiple of 16. */
+    public int size() {
+        return size;
+    }
+
+    /** Sampled frames {@code T}, even. */
+    public int frames() {
+        return frames;
+    }
+
+    /** Temporal stride {@code tau}. */
+    public int stride() {
+        return stride;
+    }
+
+    public boolean deterministic() {
+        return deterministic;
+    }
+
+    public ShortClipPolicy shortClipPolicy() {
+        return shortClipPolicy;
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    public int maxWidth() {
+        return maxWidth;
+    }
+
+    public int maxHeight() {
+        return maxHeight;
+    }
+
+    public int maxFrames() {
+        return maxFrames;
+    }
+
+    public Duration maxDecodeTime() {
+        return maxDecodeTime;
+    }
+
+    /** Frames the sampling window spans without looping: {@code (T-1)*tau + 2} (SPEC section 1). */
+    public int minFrames() {
+        return (frames - 1) * stride + 2;
+    }
+
+    /** Builder: paper defaults S=224, T=16, tau=4, training mode, policy loop. */
+    public static final class Builder {
+        private int size = 224;
+        private int frames = 16;
+        private int stride = 4;
+        private boolean deterministic;
+        private ShortClipPolicy shortClipPolicy = ShortClipPolicy.LOOP;
+        private long maxBytes = 64L << 20;
+        private int maxWidth = 3840;
+        private int maxHeight = 2160;
+        private int maxFrames = 100_000;
+        private Duration maxDecodeTime = Duration.ofSeconds(30);
+
+        private Builder() {}
+
+        public Builder optSize(int size) {
+            this.size = size;
+            return this;
+        }
+
+        public Builder optFrames(int frames) {
+            this.frames = frames;
+            return this;
+        }
+
+        public Builder optStride(int stride) {
+            this.stride = stride;
+            return this;
+        }
+
+        public Builder optDeterministic(boolean deterministic) {
+            this.deterministic = deterministic;
+            return this;
+        }
+
+        public Builder optShortClipPolicy(ShortClipPolicy policy) {
+            this.shortClipPolicy = policy;
+            return this;
+        }
+
+        public Builder optMaxBytes(long maxBytes) {
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
+        public Builder optMaxWidth(int maxWidth) {
+            this.maxWidth = maxWidth;
+            return this;
+        }
+
+        public Builder optMaxHeight(int maxHeight) {
+            this.maxHeight = maxHeight;
+            return this;
+        }
+
+        public Builder optMaxFrames(int maxFrames) {
+            this.maxFrames = maxFrames;
+            return this;
+        }
+
+        public Builder optMaxDecodeTime(Duration maxDecodeTime) {
+            this.maxDecodeTime = maxDecodeTime;
+            return this;
+        }
+
+        public DecodeOptions build() {
+            if (size <= 0 || size % 16 != 0) {
+                throw new IllegalArgumentException(
+                        "Size must be a positive multiple of 16: " + size);
+            }
+            if (frames <= 0 || frames % 2 != 0) {
+                throw new IllegalArgumentException("Frames must be positive and even: " + frames);
+            }
+            if (stride <= 0) {
+                throw new IllegalArgumentException("Stride must be positive: " + stride);
+            }
+            if (maxBytes <= 0 || maxWidth <= 0 || maxHeight <= 0 || maxFrames <= 0) {
+                throw new IllegalArgumentException("Limits must be positive.");
+            }
+            if (maxBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("Max bytes must fit a Java array: " + maxBytes);
+            }
+            return new DecodeOptions(this);
+        }
+    }
+}

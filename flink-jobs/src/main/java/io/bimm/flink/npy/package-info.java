@@ -1,0 +1,2 @@
+/** A minimal NumPy {@code .npy} writer for inspecting targets. */
+package io.bimm.flink.npy;

@@ -1,0 +1,102 @@
+package io.bimm.flink.sample;
+
+import io.bimm.flink.decode.ClipDecoder;
+import io.bimm.flink.decode.DecodeException;
+import io.bimm.flink.decode.DecodedClip;
+import io.bimm.flink.masking.Mask;
+import io.bimm.flink.masking.MaskGenerator;
+import io.bimm.flink.targets.ClipTargets;
+import io.bimm.flink.targets.TargetComputer;
+import java.util.SplittableRandom;
+
+/**
+ * The whole per-clip path, decode through masked sample, on one thread; shared by the Flink
+ * operator, {@code bimm targets} and {@code bimm bench prep}. Keeps nanoseconds per stage. Not
+ * thread safe.
+ */
+public final class SamplePipeline implements AutoCloseable {
+    /** Stage names, in order, as reported by {@link #stageNanos()}. */
+    public static final String[] STAGES = {"decode", "targets", "mask"};
+
+    private final PrepOptions options;
+    private final ClipDecoder decoder;
+    private final TargetComputer targets;
+    private final long[] stageNanos = new long[3];
+    private DecodedClip lastClip;
+    private ClipTargets lastTargets;
+    private Mask lastVentral;
+    private Mask lastDorsal;
+
+    public SamplePipeline(PrepOptions options) {
+        this.options = options;
+        this.decoder = new ClipDecoder(options.decode());
+        this.targets = new TargetComputer(options.decode().size());
+    }
+
+    /** Turns one clip's container bytes into a sample; the exception carries the reason. */
+    public TrainingSample process(byte[] data, String clipId, int draw) throws DecodeException {
+        long t0 = System.nanoTime();
+        DecodedClip clip = decoder.decode(data, clipId, options.seed(), draw);
+        long t1 = System.nanoTime();
+        ClipTargets tg = targets.compute(clip);
+        long t2 = System.nanoTime();
+        int t = clip.frames();
+        int g = clip.size() / SampleAssembler.PATCH;
+        SplittableRandom vr =
+                SampleRandom.of(options.seed(), clipId, draw, SampleRandom.Purpose.VENTRAL_MASK);
+        // SPEC 1: the ventral image is one of the T sampled frames, frame 0 when deterministic.
+        int ventralFrame = options.decode().deterministic() ? 0 : vr.nextInt(t);
+        Mask ventral = MaskGenerator.random(g * g, options.ventralMaskRatio(), vr);
+        Mask dorsal =
+                MaskGenerator.tube(
+                        t / 2,
+                        g * g,
+                        options.dorsalMaskRatio(),
+                        SampleRandom.of(
+                                options.seed(), clipId, draw, SampleRandom.Purpose.DORSAL_MASK));
+        TrainingSample sample =
+                SampleAssembler.assemble(clipId, draw, clip, tg, ventralFrame, ventral, dorsal);
+        long t3 = System.nanoTime();
+        stageNanos[0] += t1 - t0;
+        stageNanos[1] += t2 - t1;
+        stageNanos[2] += t3 - t2;
+        lastClip = clip;
+        lastTargets = tg;
+        lastVentral = ventral;
+        lastDorsal = dorsal;
+        return sample;
+    }
+
+    /** Cumulative nanoseconds per stage of {@link #STAGES}. */
+    public long[] stageNanos() {
+        return stageNanos.clone();
+    }
+
+    /** Frames decoded so far (sampled or not). */
+    public int framesDecoded() {
+        return decoder.framesDecoded();
+    }
+
+    /** The last clip's decoded frames (for {@code bimm targets}). */
+    public DecodedClip lastClip() {
+        return lastClip;
+    }
+
+    public ClipTargets lastTargets() {
+        return lastTargets;
+    }
+
+    public Mask lastVentralMask() {
+        return lastVentral;
+    }
+
+    public Mask lastDorsalMask() {
+        return lastDorsal;
+    }
+
+    @Override
+    public void close() throws Exception {
+        decoder.close();
+        targets.close();
+    }
+}

@@ -1,0 +1,2 @@
+/** Synthetic training benchmark ({@code bench train}). */
+package io.bimm.model.bench;

@@ -1,0 +1,227 @@
+package io.bimm.model.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.bimm.model.Bimm;
+import io.bimm.model.export.SafetensorsReader;
+import io.bimm.model.export.SafetensorsWriter;
+import io.bimm.model.train.AdamW;
+import io.bimm.model.train.BimmTrainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Training checkpoints: one directory {@code step-<n>} per checkpoint holding {@code
+ * params.safetensors}, {@code optimizer.safetensors} (moments, per-parameter step) and {@code
+ * manifest.json} (step, samples seen, preset, full config, losses, SHA-256 of both files). Written
+ * under a temporary name and renamed, so a crash never leaves a complete-looking half checkpoint.
+ */
+public final class Checkpoints {
+
+    /** Parameters file name. */
+    public static final String PARAMS = "params.safetensors";
+
+    /** Optimizer state file name. */
+    public static final String OPTIMIZER = "optimizer.safetensors";
+
+    /** Manifest file name. */
+    public static final String MANIFEST = "manifest.json";
+
+    private static final int FORMAT = 1;
+
+    private Checkpoints() {}
+
+    /** Writes a checkpoint of {@code trainer} under {@code root}; returns its directory. */
+    public static Path save(BimmTrainer trainer, Path root, Map<String, Float> losses)
+            throws IOException {
+        Bimm model = trainer.getModel();
+        Files.createDirectories(root);
+        String name = String.format("step-%012d", trainer.getStep());
+        Path tmp = Files.createTempDirectory(root, ".tmp-" + name + "-");
+        try {
+            SafetensorsWriter params = new SafetensorsWriter();
+            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+                Parameter p = e.getValue();
+                params.add(e.getKey(), p.getArray().toFloatArray(), p.getShape().getShape());
+            }
+            params.write(tmp.resolve(PARAMS));
+            SafetensorsWriter opt = new SafetensorsWriter();
+            for (Map.Entry<String, AdamW.State> e : trainer.getOptimizer().states().entrySet()) {
+                AdamW.State s = e.getValue();
+                long[] shape = s.m.getShape().getShape();
+                opt.add("m." + e.getKey(), s.m.toFloatArray(), shape);
+                opt.add("v." + e.getKey(), s.v.toFloatArray(), shape);
+                opt.metadata("step." + e.getKey(), Long.toString(s.step));
+            }
+            opt.write(tmp.resolve(OPTIMIZER));
+
+            JsonObject manifest = new JsonObject();
+            manifest.addProperty("format", FORMAT);
+            manifest.addProperty("step", trainer.getStep());
+            manifest.addProperty("samples_seen", trainer.getSamplesSeen());
+            manifest.addProperty("skipped_steps", trainer.getSkippedSteps());
+            manifest.addProperty("preset", model.getConfig().getPreset());
+            manifest.add("config", JsonParser.parseString(model.getConfig().toJson()));
+            manifest.add("train", JsonParser.parseString(trainer.getOptions().toJson()));
+            JsonObject lossJson = new JsonObject();
+            losses.forEach(lossJson::addProperty);
+            manifest.add("losses", lossJson);
+            JsonObject sums = new JsonObject();
+            sums.addProperty(PARAMS, sha256(tmp.resolve(PARAMS)));
+            sums.addProperty(OPTIMIZER, sha256(tmp.resolve(OPTIMIZER)));
+            manifest.add("sha256", sums);
+            Files.writeString(
+                    tmp.resolve(MANIFEST),
+                    new GsonBuilder().setPrettyPrinting().create().toJson(manifest),
+                    StandardCharsets.UTF_8);
+            Path target = root.resolve(name);
+            if (Files.exists(target)) {
+                throw new IOException("Checkpoint already exists: " + target);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+    }
+
+    /** The newest complete checkpoint under {@code root}, or null when there is none. */
+    public static Path latest(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return null;
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            TreeSet<String> names = new TreeSet<>();
+            s.filter(p -> p.getFileName().toString().startsWith("step-"))
+                    .filter(p -> Files.exists(p.resolve(MANIFEST)))
+                    .forEach(p -> names.add(p.getFileName().toString()));
+            return names.isEmpty() ? null : root.resolve(names.last());
+        }
+    }
+
+    /**
+     * Restores parameters, optimizer state and counters into {@code trainer}; refuses a checkpoint
+     * whose checksums or model config do not match.
+     */
+    public static void load(BimmTrainer trainer, Path dir) throws IOException {
+        Path manifestPath = dir.resolve(MANIFEST);
+        if (!Files.exists(manifestPath)) {
+            throw new IOException("Not a checkpoint (no " + MANIFEST + "): " + dir);
+        }
+        JsonObject manifest =
+                JsonParser.parseString(Files.readString(manifestPath, StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+        for (String file : List.of(PARAMS, OPTIMIZER)) {
+            String expected = manifest.getAsJsonObject("sha256").get(file).getAsString();
+            String actual = sha256(dir.resolve(file));
+            if (!expected.equals(actual)) {
+                throw new IOException(
+                        "Checkpoint "
+                                + dir
+                                + " is corrupt: "
+                                + file
+                                + " has SHA-256 "
+                                + actual
+                                + " but the manifest says "
+                                + expected
+                                + ".");
+            }
+        }
+        Bimm model = trainer.getModel();
+        JsonObject expectedConfig = manifest.getAsJsonObject("config");
+        JsonObject actualConfig =
+                JsonParser.parseString(model.getConfig().toJson()).getAsJsonObject();
+        List<String> diffs = new ArrayList<>();
+        TreeSet<String> keys = new TreeSet<>(expectedConfig.keySet());
+        keys.addAll(actualConfig.keySet());
+        for (String k : keys) {
+            JsonElement a = expectedConfig.get(k);
+            JsonElement b = actualConfig.get(k);
+            if (a == null || !a.equals(b)) {
+                diffs.add(k + ": checkpoint " + a + " vs model " + b);
+            }
+        }
+        if (!diffs.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "Checkpoint " + dir + " was written for a different model config: " + diffs);
+        }
+        SafetensorsReader params = SafetensorsReader.read(dir.resolve(PARAMS));
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            SafetensorsReader.Tensor t = params.tensors().get(e.getKey());
+            Parameter p = e.getValue();
+            if (t == null || !new Shape(t.shape()).equals(p.getShape())) {
+                throw new IllegalArgumentException(
+                        "Checkpoint "
+                                + dir
+                                + " lacks parameter "
+                                + e.getKey()
+                                + " "
+                                + p.getShape());
+            }
+            p.getArray().set(FloatBuffer.wrap(t.values()));
+        }
+        SafetensorsReader opt = SafetensorsReader.read(dir.resolve(OPTIMIZER));
+        NDManager owner = model.getManager();
+        for (Map.Entry<String, SafetensorsReader.Tensor> e : opt.tensors().entrySet()) {
+            if (!e.getKey().startsWith("m.")) {
+                continue;
+            }
+            String name = e.getKey().substring(2);
+            SafetensorsReader.Tensor v = opt.tensors().get("v." + name);
+            Shape shape = new Shape(e.getValue().shape());
+            NDArray m = owner.create(e.getValue().values(), shape);
+            NDArray vv = owner.create(v.values(), shape);
+            long step = Long.parseLong(opt.metadata().get("step." + name));
+            trainer.getOptimizer().putState(name, m, vv, step);
+        }
+        trainer.restoreCounters(
+                manifest.get("step").getAsLong(),
+                manifest.get("samples_seen").getAsLong(),
+                manifest.get("skipped_steps").getAsLong());
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted((a, b) -> b.compareTo(a)).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

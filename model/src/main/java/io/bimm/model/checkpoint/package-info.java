@@ -1,0 +1,2 @@
+/** Atomic, checksummed training checkpoints (parameters, optimizer state, manifest). */
+package io.bimm.model.checkpoint;

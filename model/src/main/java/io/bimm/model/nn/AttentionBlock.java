@@ -1,0 +1,75 @@
+package io.bimm.model.nn;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Multi-head self-attention with a {@code qkv} weight {@code [3D, D]}, a {@code q_bias} and a
+ * {@code v_bias} and no key bias (VideoMAE style, SPEC 4). B batch, N tokens, D width, H heads.
+ */
+public final class AttentionBlock extends AbstractBlock {
+
+    private final int dim;
+    private final int heads;
+    private final Parameter qkvWeight;
+    private final Parameter qBias;
+    private final Parameter vBias;
+    private final Parameter projWeight;
+    private final Parameter projBias;
+
+    /** Creates attention of width {@code dim} with {@code heads} heads. */
+    public AttentionBlock(int dim, int heads) {
+        if (dim % heads != 0) {
+            throw new IllegalArgumentException("dim " + dim + " must divide by heads " + heads);
+        }
+        this.dim = dim;
+        this.heads = heads;
+        qkvWeight = addParameter(MlpBlock.weight("qkv_weight", 3L * dim, dim));
+        qBias = addParameter(MlpBlock.bias("q_bias", dim));
+        vBias = addParameter(MlpBlock.bias("v_bias", dim));
+        projWeight = addParameter(MlpBlock.weight("proj_weight", dim, dim));
+        projBias = addParameter(MlpBlock.bias("proj_bias", dim));
+    }
+
+    /** The (qkv weight, q bias, v bias, proj weight, proj bias) parameters, for export. */
+    public Parameter[] parameters() {
+        return new Parameter[] {qkvWeight, qBias, vBias, projWeight, projBias};
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.head(); // (B, N, D)
+        Device dev = x.getDevice();
+        long b = x.getShape().get(0);
+        long n = x.getShape().get(1);
+        NDArray q = ps.getValue(qBias, dev, training);
+        NDArray kZero = x.getManager().zeros(new Shape(dim), q.getDataType(), dev);
+        NDArray bias =
+                NdOps.scoped(
+                        NDArrays.concat(new NDList(q, kZero, ps.getValue(vBias, dev, training))),
+                        x.getManager()); // (3D)
+        NDArray qkv = Linear.linear(x, ps.getValue(qkvWeight, dev, training), bias).head();
+        qkv = qkv.reshape(b, n, 3, heads, dim / heads).transpose(2, 0, 3, 1, 4); // (3,B,H,N,hd)
+        NDArray qh = qkv.get(0).mul(1.0 / Math.sqrt((double) dim / heads));
+        NDArray kh = qkv.get(1);
+        NDArray vh = qkv.get(2);
+        NDArray att = qh.matMul(kh.transpose(0, 1, 3, 2)).softmax(-1); // (B, H, N, N)
+        NDArray out = att.matMul(vh).transpose(0, 2, 1, 3).reshape(b, n, dim); // (B, N, D)
+        return Linear.linear(
+                out, ps.getValue(projWeight, dev, training), ps.getValue(projBias, dev, training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+}

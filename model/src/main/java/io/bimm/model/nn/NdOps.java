@@ -1,0 +1,42 @@
+package io.bimm.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Small tensor helpers shared by the blocks.
+ *
+ * <p>With the PyTorch engine an op's result belongs to the manager of its first operand. An op that
+ * starts from a parameter (transpose of a kernel, gather from a table) would therefore attach its
+ * result to the model's manager and leak one native tensor per step; {@link #scoped} moves it to
+ * the step's manager instead.
+ */
+public final class NdOps {
+
+    /** LayerNorm epsilon of SPEC 4. */
+    public static final float LN_EPS = 1e-6f;
+
+    private NdOps() {}
+
+    /** Moves {@code array} to {@code manager} (the step's scope) and returns it. */
+    public static NDArray scoped(NDArray array, NDManager manager) {
+        array.attach(manager);
+        return array;
+    }
+
+    /** LayerNorm over the last axis with the given affine parameters. */
+    public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+        long d = x.getShape().get(x.getShape().dimension() - 1);
+        return x.getNDArrayInternal().layerNorm(x, new Shape(d), gamma, beta, LN_EPS).head();
+    }
+
+    /**
+     * Rows {@code table[idx]} for a flat int64 index, reshaped to {@code (B, K, D)}, in the scope
+     * of {@code idx}.
+     */
+    public static NDArray gatherRows(NDArray table, NDArray idx, long batch) {
+        NDArray rows = scoped(table.get(idx), idx.getManager()); // (B*K, D)
+        return rows.reshape(batch, -1, table.getShape().get(1));
+    }
+}

@@ -1,0 +1,118 @@
+package io.bimm.model.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.nn.Parameter;
+import com.google.gson.JsonParser;
+import io.bimm.model.Bimm;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.Stage;
+import io.bimm.model.TestConfigs;
+import io.bimm.model.bench.SyntheticBatches;
+import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.StepResult;
+import io.bimm.model.train.TrainOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointsTest {
+
+    private static final BimmConfig CONFIG = TestConfigs.micro().build();
+    private static final TrainOptions OPTIONS =
+            TrainOptions.builder()
+                    .optStage(Stage.JOINT)
+                    .optBaseLr(1e-3)
+                    .optWarmupSteps(2)
+                    .optCosine(10, 1e-5)
+                    .optClipGradNorm(1f)
+                    .build();
+
+    @TempDir Path dir;
+
+    private static Map<String, float[]> snapshot(Bimm model) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            out.put(e.getKey(), e.getValue().getArray().toFloatArray());
+        }
+        return out;
+    }
+
+    @Test
+    void reloadThenStepEqualsSteppingWithoutReload() throws IOException {
+        SyntheticBatches data = new SyntheticBatches(CONFIG, 3);
+        MaskedBatch b1 = data.next(2);
+        MaskedBatch b2 = data.next(2);
+        MaskedBatch b3 = data.next(2);
+        Path ckpt;
+        Map<String, float[]> straight;
+        Engine.getInstance().setRandomSeed(1);
+        try (Bimm model = Bimm.newModel(CONFIG, Device.cpu())) {
+            BimmTrainer trainer = new BimmTrainer(model, OPTIONS);
+            trainer.step(b1);
+            StepResult r = trainer.step(b2);
+            assertThat(trainer.getSkippedSteps()).isZero();
+            ckpt = Checkpoints.save(trainer, dir, r.losses());
+            trainer.step(b3);
+            straight = snapshot(model);
+        }
+        assertThat(ckpt.getFileName().toString()).isEqualTo("step-000000000002");
+        assertThat(Checkpoints.latest(dir)).isEqualTo(ckpt);
+        var manifest =
+                JsonParser.parseString(
+                                Files.readString(
+                                        ckpt.resolve(Checkpoints.MANIFEST), StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+        assertThat(manifest.get("step").getAsLong()).isEqualTo(2);
+        assertThat(manifest.get("samples_seen").getAsLong()).isEqualTo(4);
+        assertThat(manifest.getAsJsonObject("losses").keySet()).contains("ventral_rgb");
+
+        Engine.getInstance().setRandomSeed(99); // different init, fully overwritten by load
+        try (Bimm model = Bimm.newModel(CONFIG, Device.cpu())) {
+            BimmTrainer trainer = new BimmTrainer(model, OPTIONS);
+            Checkpoints.load(trainer, ckpt);
+            assertThat(trainer.getStep()).isEqualTo(2);
+            trainer.step(b3);
+            Map<String, float[]> resumed = snapshot(model);
+            assertThat(resumed.keySet()).isEqualTo(straight.keySet());
+            for (String k : straight.keySet()) {
+                assertThat(resumed.get(k)).as(k).containsExactly(straight.get(k));
+            }
+        }
+    }
+
+    @Test
+    void corruptedFileAndOtherConfigAreRefused() throws IOException {
+        Path ckpt;
+        Engine.getInstance().setRandomSeed(1);
+        try (Bimm model = Bimm.newModel(CONFIG, Device.cpu())) {
+            BimmTrainer trainer = new BimmTrainer(model, OPTIONS);
+            trainer.step(new SyntheticBatches(CONFIG, 1).next(1));
+            ckpt = Checkpoints.save(trainer, dir, Map.of());
+            BimmConfig other = TestConfigs.micro().optLambda(0.5f).build();
+            try (Bimm otherModel = Bimm.newModel(other, Device.cpu())) {
+                assertThatThrownBy(
+                                () -> Checkpoints.load(new BimmTrainer(otherModel, OPTIONS), ckpt))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("different model config")
+                        .hasMessageContaining("lambda: checkpoint 1.0 vs model 0.5");
+            }
+            Path params = ckpt.resolve(Checkpoints.PARAMS);
+            byte[] bytes = Files.readAllBytes(params);
+            bytes[bytes.length - 1] ^= 1;
+            Files.write(params, bytes);
+            assertThatThrownBy(() -> Checkpoints.load(trainer, ckpt))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("is corrupt: params.safetensors has SHA-256");
+        }
+    }
+}
