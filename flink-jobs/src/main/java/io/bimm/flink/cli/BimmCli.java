@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             KafkaCommand.class,
             IngestCommand.class,
             DemoCommand.class,
+            TrainCommand.class,
         })
 public final class BimmCli implements Runnable {
 
@@ -45,6 +46,7 @@ public final class BimmCli implements Runnable {
         CommandLine cl = new CommandLine(new BimmCli());
         cl.setExecutionExceptionHandler(BimmCli::handleError);
         cl.setParameterExceptionHandler(BimmCli::handleUsageError);
+        TrainCommand.addFooter(cl);
         return cl;
     }
 

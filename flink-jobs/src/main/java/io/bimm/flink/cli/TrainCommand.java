@@ -1,0 +1,126 @@
+package io.bimm.flink.cli;
+
+import io.bimm.flink.train.TrainJobOptions;
+import io.bimm.flink.train.TrainRunner;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bimm train}: the continuous training job, locally or on a Flink cluster. */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Train BIMM continuously on the clips of a Kafka topic: a Flink job (local MiniCluster"
+                    + " with the web dashboard, or --jobmanager) that decodes clips, computes the"
+                    + " targets and masks, and runs training steps on the GPU (or CPU).",
+            "Ends cleanly with a savepoint after --max-steps or on Ctrl-C; the next run with the"
+                    + " same --checkpoint-dir resumes from it (exactly: same model, same offsets)."
+        })
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (kafka.bootstrap).")
+    String bootstrap;
+
+    @Option(names = "--topic", description = "Clips topic (kafka.topic.clips).")
+    String topic;
+
+    @Option(names = "--preset", description = "tiny, small, base or large (model.preset).")
+    String preset;
+
+    @Option(names = "--stage", description = "ventral, joint or dorsal (train.stage).")
+    String stage;
+
+    @Option(names = "--init-from", paramLabel = "DIR", description = "Checkpoint to start from (train.init-from).")
+    String initFrom;
+
+    @Option(names = "--device", description = "auto, cpu or gpu (train.device).")
+    String device;
+
+    @Option(names = "--batch-size", description = "Samples per step (train.batch-size).")
+    Integer batchSize;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Model checkpoints, savepoints (train.checkpoint-dir).")
+    String checkpointDir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Model checkpoint every N steps (train.checkpoint-every).")
+    Integer checkpointEvery;
+
+    @Option(names = "--max-steps", paramLabel = "N", description = "Stop cleanly after N steps (train.max-steps).")
+    Long maxSteps;
+
+    @Option(names = "--jobmanager", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster (REST address) instead of a local MiniCluster.")
+    String jobManager;
+
+    @Option(names = "--port", defaultValue = "8081", description = "Local dashboard port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--fresh", description = "Do not resume from the newest savepoint in --checkpoint-dir.")
+    boolean fresh;
+
+    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any option below, or any Flink option.")
+    Map<String, String> dynamic = new LinkedHashMap<>();
+
+    /** The options with their defaults, for the help footer. */
+    static String optionTable() {
+        StringBuilder sb = new StringBuilder("%nOptions (-D key=value):%n");
+        for (ConfigOption<?> o : TrainJobOptions.all()) {
+            sb.append(String.format("  %-34s default %s%n", o.key(), o.hasDefaultValue() ? o.defaultValue() : "(none)"));
+            sb.append(String.format("      %s%n", o.description().toString().replace("%", "%%")));
+        }
+        return sb.toString();
+    }
+
+    /** The job's configuration: -D values, then the named flags on top. */
+    Configuration configuration() {
+        Configuration conf = Configuration.fromMap(dynamic);
+        setIf(conf, TrainJobOptions.BOOTSTRAP, bootstrap);
+        setIf(conf, TrainJobOptions.CLIPS_TOPIC, topic);
+        setIf(conf, TrainJobOptions.PRESET, preset);
+        setIf(conf, TrainJobOptions.STAGE, stage);
+        setIf(conf, TrainJobOptions.INIT_FROM, initFrom);
+        setIf(conf, TrainJobOptions.DEVICE, device);
+        setIf(conf, TrainJobOptions.BATCH_SIZE, batchSize);
+        setIf(conf, TrainJobOptions.CHECKPOINT_DIR, checkpointDir);
+        setIf(conf, TrainJobOptions.CHECKPOINT_EVERY, checkpointEvery);
+        setIf(conf, TrainJobOptions.MAX_STEPS, maxSteps);
+        return conf;
+    }
+
+    private static <T> void setIf(Configuration conf, ConfigOption<T> option, T value) {
+        if (value != null) {
+            conf.set(option, value);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration conf = configuration();
+        TrainRunner.Result r;
+        try {
+            r = TrainRunner.run(conf, fresh, jobManager, port, System.out);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+        System.out.println(
+                "trained "
+                        + r.steps()
+                        + " steps; latest checkpoint "
+                        + (r.latestCheckpoint() == null ? "(none)" : r.latestCheckpoint())
+                        + (r.savepoint() == null ? "" : "; savepoint " + r.savepoint()));
+        return 0;
+    }
+
+    /** Adds the option table to the help of {@code train}. */
+    static void addFooter(CommandLine cl) {
+        CommandLine train = cl.getSubcommands().get("train");
+        if (train != null) {
+            train.getCommandSpec().usageMessage().footer(optionTable());
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.bimm.flink.train;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.bimm.model.Stage;
+import io.bimm.model.checkpoint.Checkpoints;
+import io.bimm.model.train.AdamW;
+import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.TrainOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training sink's model checkpoint directory: {@code step-N} checkpoints (the model module's
+ * format), a {@code latest} link, and retention that never deletes a checkpoint a Flink
+ * checkpoint still points to.
+ */
+final class ModelCheckpoints {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelCheckpoints.class);
+
+    /** Name of the link to the newest checkpoint. */
+    static final String LATEST = "latest";
+
+    private final Path root;
+    private final int keep;
+
+    ModelCheckpoints(Path root, int keep) {
+        this.root = root;
+        this.keep = Math.max(1, keep);
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /**
+     * Saves {@code trainer}'s state, or returns the existing checkpoint of the same step (a Flink
+     * checkpoint taken with no step since the last one).
+     */
+    Path save(BimmTrainer trainer, Map<String, Float> losses) throws IOException {
+        Path existing = root.resolve(String.format("step-%012d", trainer.getStep()));
+        Path dir =
+                Files.isRegularFile(existing.resolve(Checkpoints.MANIFEST))
+                        ? existing
+                        : Checkpoints.save(trainer, root, losses);
+        link(dir);
+        return dir;
+    }
+
+    /** Points {@code latest} at {@code dir}, atomically. */
+    private void link(Path dir) throws IOException {
+        Path tmp = root.resolve(".latest-" + System.nanoTime());
+        Files.createSymbolicLink(tmp, dir.getFileName());
+        Files.move(tmp, root.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Deletes all but the newest {@code keep} checkpoints, sparing {@code protectedDirs}. */
+    void prune(Collection<Path> protectedDirs) {
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(root)) {
+            dirs =
+                    s.filter(p -> p.getFileName().toString().startsWith("step-"))
+                            .sorted()
+                            .toList();
+        } catch (IOException e) {
+            LOG.warn("Cannot list {} for retention: {}", root, e.toString());
+            return;
+        }
+        for (int i = 0; i < dirs.size() - keep; i++) {
+            Path d = dirs.get(i);
+            if (protectedDirs.stream().anyMatch(p -> p.normalize().equals(d.normalize()))) {
+                continue;
+            }
+            deleteTree(d);
+        }
+    }
+
+    /** SHA-256 of a checkpoint's manifest (which holds its files' checksums). */
+    static String manifestSha256(Path dir) throws IOException {
+        try {
+            return HexFormat.of()
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256")
+                                    .digest(Files.readAllBytes(dir.resolve(Checkpoints.MANIFEST))));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The training stage a checkpoint was written in. */
+    static Stage stageOf(Path dir) throws IOException {
+        JsonObject manifest =
+                JsonParser.parseString(
+                                Files.readString(
+                                        dir.resolve(Checkpoints.MANIFEST), StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+        return TrainOptions.fromJson(manifest.get("train").toString()).getStage();
+    }
+
+    /**
+     * Initializes {@code trainer}'s parameters from a checkpoint of possibly another stage,
+     * starting a new optimization (fresh AdamW state, step 0). A ventral checkpoint starting a
+     * joint or dorsal run has its blocks copied and patch kernel inflated (SPEC 5).
+     */
+    static void initFrom(BimmTrainer trainer, Path dir) throws IOException {
+        Stage from = stageOf(dir);
+        TrainOptions fromOptions =
+                TrainOptions.builder().optStage(from).optBatchSize(1).build();
+        BimmTrainer loader = new BimmTrainer(trainer.getModel(), fromOptions);
+        Checkpoints.load(loader, dir);
+        for (AdamW.State s : loader.getOptimizer().states().values()) {
+            s.m.close();
+            s.v.close();
+        }
+        if (from == Stage.VENTRAL && trainer.getOptions().getStage() != Stage.VENTRAL) {
+            trainer.getModel().inflateDorsalFromVentral();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(
+                            p -> {
+                                try {
+                                    Files.deleteIfExists(p);
+                                } catch (IOException e) {
+                                    LOG.warn("Cannot delete {}: {}", p, e.toString());
+                                }
+                            });
+        } catch (IOException e) {
+            LOG.warn("Cannot delete {}: {}", dir, e.toString());
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.bimm.flink.train;
+
+import io.bimm.flink.decode.DecodeOptions;
+import io.bimm.flink.job.ClipSources;
+import io.bimm.flink.job.DeadLetters;
+import io.bimm.flink.job.DecodeClipFunction;
+import io.bimm.flink.sample.PrepOptions;
+import io.bimm.flink.sample.PrepareSampleFunction;
+import io.bimm.flink.sample.TrainingSample;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.Preset;
+import io.bimm.model.Stage;
+import io.bimm.model.train.TrainOptions;
+import io.bimm.schemas.VideoClip;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * The training job graph: Kafka clips, record decoding, preprocessing (decode, targets, masks)
+ * scaled out to {@code prep.parallelism}, and the training sink with parallelism 1. Dead letters
+ * of every stage go to the dead-letter topic.
+ */
+public final class TrainJob {
+
+    /** Name of the job in the Flink dashboard. */
+    public static final String NAME = "bimm-train";
+
+    private TrainJob() {}
+
+    /** The model config the options describe. */
+    public static BimmConfig modelConfig(Configuration conf) {
+        return BimmConfig.builder(Preset.of(conf.get(TrainJobOptions.PRESET)))
+                .optMaskRatios(
+                        conf.get(TrainJobOptions.VENTRAL_MASK_RATIO).floatValue(),
+                        conf.get(TrainJobOptions.DORSAL_MASK_RATIO).floatValue())
+                .build();
+    }
+
+    /** The optimization settings the options describe. */
+    public static TrainOptions trainOptions(Configuration conf) {
+        TrainOptions.Builder b =
+                TrainOptions.builder()
+                        .optStage(stage(conf))
+                        .optBatchSize(conf.get(TrainJobOptions.BATCH_SIZE))
+                        .optBaseLr(conf.get(TrainJobOptions.BASE_LR))
+                        .optWarmupSteps(conf.get(TrainJobOptions.WARMUP_STEPS));
+        long horizon = conf.get(TrainJobOptions.HORIZON_STEPS);
+        if (horizon > 0) {
+            b.optCosine(horizon, conf.get(TrainJobOptions.MIN_LR));
+        }
+        return b.build();
+    }
+
+    static Stage stage(Configuration conf) {
+        String s = conf.get(TrainJobOptions.STAGE);
+        try {
+            return Stage.valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "train.stage must be ventral, joint or dorsal, not '" + s + "'.");
+        }
+    }
+
+    /** Preprocessing settings: the preset's S and T, the options' stride, ratios and seed. */
+    public static PrepOptions prepOptions(Configuration conf, BimmConfig model) {
+        DecodeOptions decode =
+                DecodeOptions.builder()
+                        .optSize(model.getImageSize())
+                        .optFrames(model.getFrames())
+                        .optStride(conf.get(TrainJobOptions.STRIDE))
+                        .optDeterministic(conf.get(TrainJobOptions.DETERMINISTIC))
+                        .build();
+        return new PrepOptions(
+                decode,
+                conf.get(TrainJobOptions.VENTRAL_MASK_RATIO),
+                conf.get(TrainJobOptions.DORSAL_MASK_RATIO),
+                conf.get(TrainJobOptions.SEED));
+    }
+
+    /** Adds the training job to {@code env}; returns the stream of trained step numbers. */
+    public static DataStream<Long> build(StreamExecutionEnvironment env, Configuration conf) {
+        BimmConfig model = modelConfig(conf);
+        TrainOptions options = trainOptions(conf);
+        String bootstrap = conf.get(TrainJobOptions.BOOTSTRAP);
+        Path checkpointDir = Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath();
+
+        SingleOutputStreamOperator<VideoClip> clips =
+                env.fromSource(
+                                ClipSources.records(
+                                        bootstrap,
+                                        conf.get(TrainJobOptions.CLIPS_TOPIC),
+                                        conf.get(TrainJobOptions.GROUP_ID),
+                                        false,
+                                        new Properties()),
+                                WatermarkStrategy.noWatermarks(),
+                                "kafka-clips")
+                        .uid("kafka-clips")
+                        .process(new DecodeClipFunction())
+                        .uid("decode-record")
+                        .name("decode-record")
+                        .returns(new AvroTypeInfo<>(VideoClip.class));
+        int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
+        SingleOutputStreamOperator<TrainingSample> samples =
+                clips.rebalance()
+                        .process(new PrepareSampleFunction(prepOptions(conf, model)))
+                        .uid("prepare-sample")
+                        .name("decode-targets-mask")
+                        .setParallelism(prepParallelism);
+        SingleOutputStreamOperator<Long> steps =
+                samples.process(
+                                new TrainingSink(
+                                        model,
+                                        options,
+                                        conf.get(TrainJobOptions.DEVICE),
+                                        checkpointDir.toString(),
+                                        conf.get(TrainJobOptions.CHECKPOINT_EVERY),
+                                        conf.get(TrainJobOptions.CHECKPOINT_KEEP),
+                                        conf.get(TrainJobOptions.MAX_STEPS),
+                                        conf.getOptional(TrainJobOptions.INIT_FROM).orElse(null)))
+                        .uid("training-sink")
+                        .name("training-sink")
+                        .setParallelism(1)
+                        .setMaxParallelism(1);
+        steps.sinkTo(new DiscardingSink<>()).name("steps").setParallelism(1);
+        clips.getSideOutput(DeadLetters.TAG)
+                .union(samples.getSideOutput(PrepareSampleFunction.DEAD_LETTERS))
+                .sinkTo(
+                        DeadLetters.sink(
+                                bootstrap, conf.get(TrainJobOptions.DEADLETTER_TOPIC), new Properties()))
+                .uid("dead-letters")
+                .name("dead-letters");
+        return steps;
+    }
+}

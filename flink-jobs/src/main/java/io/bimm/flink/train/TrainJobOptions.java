@@ -1,0 +1,188 @@
+package io.bimm.flink.train;
+
+import io.bimm.schemas.Topics;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Every setting of the training job as a typed Flink option. {@code bimm train} shows them with
+ * their defaults and sets any of them with {@code -D key=value}; the job reads the same options.
+ */
+public final class TrainJobOptions {
+
+    private TrainJobOptions() {}
+
+    public static final ConfigOption<String> BOOTSTRAP =
+            ConfigOptions.key("kafka.bootstrap")
+                    .stringType()
+                    .defaultValue("localhost:9092")
+                    .withDescription("Kafka bootstrap servers.");
+
+    public static final ConfigOption<String> CLIPS_TOPIC =
+            ConfigOptions.key("kafka.topic.clips")
+                    .stringType()
+                    .defaultValue(Topics.CLIPS)
+                    .withDescription("Topic of VideoClip records to train on.");
+
+    public static final ConfigOption<String> DEADLETTER_TOPIC =
+            ConfigOptions.key("kafka.topic.deadletter")
+                    .stringType()
+                    .defaultValue(Topics.DEADLETTER)
+                    .withDescription("Topic that receives every input that failed, with its reason.");
+
+    public static final ConfigOption<String> GROUP_ID =
+            ConfigOptions.key("kafka.group-id")
+                    .stringType()
+                    .defaultValue("bimm-train")
+                    .withDescription(
+                            "Consumer group; offsets are committed on Flink checkpoints, for"
+                                    + " monitoring (Flink's own state holds the exact ones).");
+
+    public static final ConfigOption<String> PRESET =
+            ConfigOptions.key("model.preset")
+                    .stringType()
+                    .defaultValue("tiny")
+                    .withDescription("Model size preset: tiny, small, base or large (SPEC 4).");
+
+    public static final ConfigOption<String> STAGE =
+            ConfigOptions.key("train.stage")
+                    .stringType()
+                    .defaultValue("joint")
+                    .withDescription(
+                            "Training stage: ventral (image branch, L_V), joint (L = L_V + lambda"
+                                    + " L_D) or dorsal (video branch only) (SPEC 5).");
+
+    public static final ConfigOption<String> INIT_FROM =
+            ConfigOptions.key("train.init-from")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Checkpoint directory to start from when no Flink state is restored;"
+                                    + " a ventral checkpoint starts a joint or dorsal run with"
+                                    + " its blocks copied and its patch kernel inflated (SPEC 5).");
+
+    public static final ConfigOption<String> DEVICE =
+            ConfigOptions.key("train.device")
+                    .stringType()
+                    .defaultValue("auto")
+                    .withDescription("auto (the GPU when DJL sees one, else CPU), cpu or gpu.");
+
+    public static final ConfigOption<Integer> BATCH_SIZE =
+            ConfigOptions.key("train.batch-size")
+                    .intType()
+                    .defaultValue(8)
+                    .withDescription("Samples per training step.");
+
+    public static final ConfigOption<String> CHECKPOINT_DIR =
+            ConfigOptions.key("train.checkpoint-dir")
+                    .stringType()
+                    .defaultValue("bimm-data/checkpoints")
+                    .withDescription(
+                            "Where model checkpoints go (step-N directories and a 'latest'"
+                                    + " link); Flink's own checkpoints go under flink/ inside it.");
+
+    public static final ConfigOption<Integer> CHECKPOINT_EVERY =
+            ConfigOptions.key("train.checkpoint-every")
+                    .intType()
+                    .defaultValue(100)
+                    .withDescription("Write a user-facing model checkpoint every N steps.");
+
+    public static final ConfigOption<Integer> CHECKPOINT_KEEP =
+            ConfigOptions.key("train.checkpoint-keep")
+                    .intType()
+                    .defaultValue(5)
+                    .withDescription(
+                            "Model checkpoints kept (older ones are deleted, never one that a"
+                                    + " Flink checkpoint still points to).");
+
+    public static final ConfigOption<Duration> FLINK_CHECKPOINT_INTERVAL =
+            ConfigOptions.key("train.flink-checkpoint-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription(
+                            "Interval of Flink checkpoints; each writes a model checkpoint and"
+                                    + " the Kafka offsets it matches.");
+
+    public static final ConfigOption<Long> MAX_STEPS =
+            ConfigOptions.key("train.max-steps")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription(
+                            "Stop cleanly with a final checkpoint after this many steps (0: run"
+                                    + " until stopped).");
+
+    public static final ConfigOption<Double> BASE_LR =
+            ConfigOptions.key("train.base-lr")
+                    .doubleType()
+                    .defaultValue(1.5e-4)
+                    .withDescription("blr; lr = blr * batch / 256 (SPEC 5).");
+
+    public static final ConfigOption<Long> WARMUP_STEPS =
+            ConfigOptions.key("train.warmup-steps")
+                    .longType()
+                    .defaultValue(100L)
+                    .withDescription("Linear warmup from 0 over this many steps.");
+
+    public static final ConfigOption<Long> HORIZON_STEPS =
+            ConfigOptions.key("train.horizon-steps")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription(
+                            "Cosine decay to train.min-lr over this many steps; 0 keeps the lr"
+                                    + " constant after warmup (open-ended streams).");
+
+    public static final ConfigOption<Double> MIN_LR =
+            ConfigOptions.key("train.min-lr")
+                    .doubleType()
+                    .defaultValue(0.0)
+                    .withDescription("Final lr of the cosine schedule.");
+
+    public static final ConfigOption<Integer> PREP_PARALLELISM =
+            ConfigOptions.key("prep.parallelism")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "Parallel instances of the preprocessing operator (decode, targets,"
+                                    + " masks); the training sink always runs one.");
+
+    public static final ConfigOption<Long> SEED =
+            ConfigOptions.key("prep.seed")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription("Run seed: crops and masks are a function of (seed, clip id, draw).");
+
+    public static final ConfigOption<Boolean> DETERMINISTIC =
+            ConfigOptions.key("prep.deterministic")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription("Deterministic sampling (offset 1, center crop, no flip; SPEC 1).");
+
+    public static final ConfigOption<Integer> STRIDE =
+            ConfigOptions.key("prep.stride")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Temporal stride tau between sampled frames (SPEC 1).");
+
+    public static final ConfigOption<Double> VENTRAL_MASK_RATIO =
+            ConfigOptions.key("prep.ventral-mask-ratio")
+                    .doubleType()
+                    .defaultValue(0.75)
+                    .withDescription("Fraction of image tokens masked (SPEC 3; paper: 0.75).");
+
+    public static final ConfigOption<Double> DORSAL_MASK_RATIO =
+            ConfigOptions.key("prep.dorsal-mask-ratio")
+                    .doubleType()
+                    .defaultValue(0.9)
+                    .withDescription("Fraction of spatial positions tube-masked (SPEC 3; paper: 0.9).");
+
+    /** All options, in the order {@code bimm train --help} lists them. */
+    public static ConfigOption<?>[] all() {
+        return new ConfigOption<?>[] {
+            BOOTSTRAP, CLIPS_TOPIC, DEADLETTER_TOPIC, GROUP_ID, PRESET, STAGE, INIT_FROM, DEVICE,
+            BATCH_SIZE, CHECKPOINT_DIR, CHECKPOINT_EVERY, CHECKPOINT_KEEP,
+            FLINK_CHECKPOINT_INTERVAL, MAX_STEPS, BASE_LR, WARMUP_STEPS, HORIZON_STEPS, MIN_LR,
+            PREP_PARALLELISM, SEED, DETERMINISTIC, STRIDE, VENTRAL_MASK_RATIO, DORSAL_MASK_RATIO
+        };
+    }
+}

@@ -1,0 +1,209 @@
+package io.bimm.flink.train;
+
+import io.bimm.model.checkpoint.Checkpoints;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Runs the training job in a local MiniCluster (with the web dashboard) or on a remote cluster,
+ * prints a line per model checkpoint, and ends it cleanly: after {@code train.max-steps}, or on
+ * Ctrl-C, it stops the job with a savepoint, which the next run resumes from.
+ */
+public final class TrainRunner {
+
+    /** What a run did. */
+    public record Result(long steps, String savepoint, Path latestCheckpoint) {}
+
+    private TrainRunner() {}
+
+    /** The Flink configuration of a training run: checkpoints, savepoints, restarts. */
+    public static Configuration flinkConfig(Configuration options, boolean fresh) {
+        Configuration conf = new Configuration(options);
+        Path root = checkpointRoot(options);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, options.get(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL));
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, root.resolve("flink").toUri().toString());
+        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, root.resolve("savepoints").toUri().toString());
+        conf.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 2);
+        if (!conf.contains(RestartStrategyOptions.RESTART_STRATEGY)) {
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(3));
+        }
+        if (!fresh && !conf.contains(StateRecoveryOptions.SAVEPOINT_PATH)) {
+            newestSavepoint(root).ifPresent(p -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString()));
+        }
+        return conf;
+    }
+
+    static Path checkpointRoot(Configuration options) {
+        return Paths.get(options.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath().normalize();
+    }
+
+    /** The newest savepoint a previous run left under the checkpoint directory. */
+    static Optional<Path> newestSavepoint(Path root) {
+        Path dir = root.resolve("savepoints");
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> Files.isRegularFile(p.resolve("_metadata")))
+                    .max(Comparator.comparingLong(TrainRunner::modified));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p.resolve("_metadata")).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Runs the job until {@code train.max-steps} (or forever, until Ctrl-C).
+     *
+     * @param jobManager {@code host:port} of a cluster's REST endpoint, or null for a local
+     *     MiniCluster
+     * @param webPort the local dashboard's port
+     */
+    public static Result run(
+            Configuration options, boolean fresh, String jobManager, int webPort, PrintStream out)
+            throws Exception {
+        Configuration conf = flinkConfig(options, fresh);
+        conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH)
+                .ifPresent(p -> out.println("resuming from savepoint " + p));
+        StreamExecutionEnvironment env;
+        if (jobManager == null) {
+            conf.set(RestOptions.PORT, webPort);
+            conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(2));
+            env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+            env.setParallelism(Math.max(1, options.get(TrainJobOptions.PREP_PARALLELISM)));
+            out.println("Flink dashboard: http://localhost:" + webPort);
+        } else {
+            String[] hp = jobManager.split(":");
+            if (hp.length != 2) {
+                throw new IllegalArgumentException("--jobmanager must be HOST:PORT, not " + jobManager);
+            }
+            env =
+                    StreamExecutionEnvironment.createRemoteEnvironment(
+                            hp[0], Integer.parseInt(hp[1]), conf, jobJar());
+            out.println("Submitting to the Flink cluster at http://" + jobManager);
+        }
+        TrainJob.build(env, options);
+        JobClient client = env.executeAsync(TrainJob.NAME);
+        out.println("job " + client.getJobID() + " running");
+        out.flush();
+
+        long maxSteps = options.get(TrainJobOptions.MAX_STEPS);
+        Path root = checkpointRoot(options);
+        AtomicBoolean stopping = new AtomicBoolean();
+        String[] savepoint = new String[1];
+        Thread hook =
+                new Thread(
+                        () -> {
+                            if (stopping.compareAndSet(false, true)) {
+                                out.println("stopping with a savepoint...");
+                                savepoint[0] = stop(client, root);
+                                out.println("savepoint " + savepoint[0]);
+                                out.flush();
+                            }
+                        },
+                        "bimm-train-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long steps = 0;
+        Path lastSeen = Checkpoints.latest(root);
+        try {
+            while (true) {
+                JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
+                if (status.isGloballyTerminalState()) {
+                    if (status != JobStatus.FINISHED && !stopping.get()) {
+                        client.getJobExecutionResult().get();
+                        throw new IllegalStateException("The training job ended as " + status + ".");
+                    }
+                    break;
+                }
+                steps = stepsOf(client).orElse(steps);
+                Path latest = Checkpoints.latest(root);
+                if (latest != null && !latest.equals(lastSeen)) {
+                    out.println("checkpoint " + latest);
+                    out.flush();
+                    lastSeen = latest;
+                }
+                if (maxSteps > 0 && latest != null && stepOf(latest) >= maxSteps && !stopping.get()) {
+                    if (stopping.compareAndSet(false, true)) {
+                        out.println("reached train.max-steps=" + maxSteps + "; stopping with a savepoint");
+                        savepoint[0] = stop(client, root);
+                        break;
+                    }
+                }
+                Thread.sleep(1000);
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+        Path latest = Checkpoints.latest(root);
+        return new Result(latest == null ? steps : Math.max(steps, stepOf(latest)), savepoint[0], latest);
+    }
+
+    private static String stop(JobClient client, Path root) {
+        try {
+            return client.stopWithSavepoint(
+                            false, root.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(5, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IllegalStateException("Stopping the job with a savepoint failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<Long> stepsOf(JobClient client) {
+        try {
+            Map<String, Object> acc = client.getAccumulators().get(10, TimeUnit.SECONDS);
+            Object v = acc.get(TrainingSink.STEPS_ACCUMULATOR);
+            return v instanceof Number n ? Optional.of(n.longValue()) : Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    static long stepOf(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        return name.startsWith("step-") ? Long.parseLong(name.substring(5)) : -1;
+    }
+
+    private static String jobJar() throws URISyntaxException {
+        return Paths.get(TrainRunner.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+    }
+}
