@@ -31,9 +31,9 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  * <table>
  *   <caption>Bytes per sample</caption>
  *   <tr><th>preset</th><th>S</th><th>T</th><th>Kv/Mv</th><th>Kd/Md</th><th>bytes</th></tr>
- *   <tr><td>tiny</td><td>112</td><td>8</td><td>13/36</td><td>20/176</td><td>455,942</td></tr>
+ *   <tr><td>tiny</td><td>112</td><td>8</td><td>13/36</td><td>20/176</td><td>488,778 (payload 488,660)</td></tr>
  *   <tr><td>small, base, large</td><td>224</td><td>16</td><td>49/147</td><td>160/1408</td>
- *       <td>3,490,310</td></tr>
+ *       <td>3,703,942 (payload 3,703,824)</td></tr>
  * </table>
  */
 @TypeInfo(TrainingSampleTypeInfoFactory.class)

@@ -31,6 +31,28 @@ public final class BimmTrainer {
     private long samplesSeen;
     private long skippedSteps;
 
+    /**
+     * Resolves {@code auto} (a GPU when DJL sees one, else the CPU), {@code cpu} or {@code gpu}
+     * (refused when no GPU is visible).
+     */
+    public static ai.djl.Device resolveDevice(String name) {
+        int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+        switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "cpu":
+                return ai.djl.Device.cpu();
+            case "gpu":
+                if (gpus == 0) {
+                    throw new IllegalArgumentException("--device gpu, but DJL sees no GPU.");
+                }
+                return ai.djl.Device.gpu(0);
+            case "auto":
+                return gpus > 0 ? ai.djl.Device.gpu(0) : ai.djl.Device.cpu();
+            default:
+                throw new IllegalArgumentException(
+                        "Unknown device '" + name + "', expected auto, cpu or gpu.");
+        }
+    }
+
     /** Creates a trainer of {@code model} with {@code options}. */
     public BimmTrainer(Bimm model, TrainOptions options) {
         this.model = model;

@@ -1,0 +1,136 @@
+package io.bimm.model.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.bimm.model.Bimm;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.Preset;
+import io.bimm.model.Stage;
+import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.TrainOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code bench train}: joint training steps on synthetic batches of a preset's true shapes and mask
+ * ratios. Prints the parameter count, then as its last line {@code train clips_per_s=X step_s=Y
+ * peak_rss_mb=Z}.
+ */
+public final class TrainBench {
+
+    private static final String USAGE =
+            "usage: bench train [--preset tiny|small|base|large] [--batch B] [--device cpu|gpu|auto]"
+                    + " [--steps N] [--warmup W] [--stage ventral|joint|dorsal]";
+
+    private TrainBench() {}
+
+    /** Entry point; exits with the code of {@link #run}. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the benchmark; 0 on success, 2 on bad arguments. */
+    public static int run(String... args) {
+        return run(System.out, args);
+    }
+
+    /** Runs the benchmark, printing to {@code out}; 0 on success, 2 on bad arguments. */
+    public static int run(PrintStream out, String... args) {
+        Preset preset = Preset.TINY;
+        int batch = 8;
+        String device = "cpu";
+        int steps = 20;
+        int warmup = 2;
+        Stage stage = Stage.JOINT;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("train") && i == 0) {
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("missing value for " + a);
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--preset" -> preset = Preset.of(v);
+                    case "--batch" -> batch = Integer.parseInt(v);
+                    case "--device" -> device = v;
+                    case "--steps" -> steps = Integer.parseInt(v);
+                    case "--warmup" -> warmup = Integer.parseInt(v);
+                    case "--stage" -> stage = Stage.valueOf(v.toUpperCase(Locale.ROOT));
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (batch <= 0 || steps <= 0 || warmup < 0) {
+                throw new IllegalArgumentException("batch and steps must be positive");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench train: " + e.getMessage());
+            System.err.println(USAGE);
+            return 2;
+        }
+        Device dev = BimmTrainer.resolveDevice(device);
+        BimmConfig config = BimmConfig.builder(preset).build();
+        Engine.getInstance().setRandomSeed(0);
+        try (Bimm model = Bimm.newModel(config, dev)) {
+            out.printf(
+                    Locale.ROOT,
+                    "preset=%s parameters=%d device=%s batch=%d stage=%s S=%d T=%d%n",
+                    config.getPreset(),
+                    model.parameterCount(),
+                    dev,
+                    batch,
+                    stage.name().toLowerCase(Locale.ROOT),
+                    config.getImageSize(),
+                    config.getFrames());
+            BimmTrainer trainer =
+                    new BimmTrainer(
+                            model,
+                            TrainOptions.builder().optStage(stage).optBatchSize(batch).build());
+            SyntheticBatches data = new SyntheticBatches(config, 1);
+            // a few distinct batches, generated outside the timed loop
+            List<MaskedBatch> batches = new ArrayList<>();
+            for (int i = 0; i < Math.min(4, steps + warmup); i++) {
+                batches.add(data.next(batch));
+            }
+            for (int i = 0; i < warmup; i++) {
+                trainer.step(batches.get(i % batches.size()));
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                trainer.step(batches.get(i % batches.size()));
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double stepS = seconds / steps;
+            out.printf(
+                    Locale.ROOT,
+                    "train clips_per_s=%.2f step_s=%.4f peak_rss_mb=%d%n",
+                    batch / stepS,
+                    stepS,
+                    peakRssMb());
+        }
+        return 0;
+    }
+
+    /** Peak resident set size of this process from {@code /proc/self/status} VmHWM, or -1. */
+    public static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String kb = line.substring(6).trim().split("\\s+")[0];
+                    return Long.parseLong(kb) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
