@@ -28,21 +28,6 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Measure preprocessing throughput on one core.")
 public final class BenchPrepCommand implements Callable<Integer> {
-    /** The {@code bench} parent command, to register under {@code bimm}. */
-    @Command(
-            name = "bench",
-            mixinStandardHelpOptions = true,
-            description = "Benchmarks.",
-            subcommands = {BenchPrepCommand.class})
-    public static final class Bench implements Runnable {
-        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand.");
-        }
-    }
-
     @Option(
             names = "--videos",
             description = "Directory of videos (default ../shared/data/videos).")

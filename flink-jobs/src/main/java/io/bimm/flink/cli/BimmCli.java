@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
             IngestCommand.class,
             DemoCommand.class,
             TrainCommand.class,
+            TargetsCommand.class,
+            BenchCommand.class,
         })
 public final class BimmCli implements Runnable {
 

@@ -24,7 +24,10 @@ import picocli.CommandLine.Option;
         })
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (kafka.bootstrap).")
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers (kafka.bootstrap).")
     String bootstrap;
 
     @Option(names = "--topic", description = "Clips topic (kafka.topic.clips).")
@@ -36,7 +39,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stage", description = "ventral, joint or dorsal (train.stage).")
     String stage;
 
-    @Option(names = "--init-from", paramLabel = "DIR", description = "Checkpoint to start from (train.init-from).")
+    @Option(
+            names = "--init-from",
+            paramLabel = "DIR",
+            description = "Checkpoint to start from (train.init-from).")
     String initFrom;
 
     @Option(names = "--device", description = "auto, cpu or gpu (train.device).")
@@ -45,32 +51,56 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Samples per step (train.batch-size).")
     Integer batchSize;
 
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Model checkpoints, savepoints (train.checkpoint-dir).")
+    @Option(
+            names = "--checkpoint-dir",
+            paramLabel = "DIR",
+            description = "Model checkpoints, savepoints (train.checkpoint-dir).")
     String checkpointDir;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Model checkpoint every N steps (train.checkpoint-every).")
+    @Option(
+            names = "--checkpoint-every",
+            paramLabel = "N",
+            description = "Model checkpoint every N steps (train.checkpoint-every).")
     Integer checkpointEvery;
 
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop cleanly after N steps (train.max-steps).")
+    @Option(
+            names = "--max-steps",
+            paramLabel = "N",
+            description = "Stop cleanly after N steps (train.max-steps).")
     Long maxSteps;
 
-    @Option(names = "--jobmanager", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster (REST address) instead of a local MiniCluster.")
+    @Option(
+            names = "--jobmanager",
+            paramLabel = "HOST:PORT",
+            description =
+                    "Submit to this Flink cluster (REST address) instead of a local MiniCluster.")
     String jobManager;
 
-    @Option(names = "--port", defaultValue = "8081", description = "Local dashboard port (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--port",
+            defaultValue = "8081",
+            description = "Local dashboard port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--fresh", description = "Do not resume from the newest savepoint in --checkpoint-dir.")
+    @Option(
+            names = "--fresh",
+            description = "Do not resume from the newest savepoint in --checkpoint-dir.")
     boolean fresh;
 
-    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any option below, or any Flink option.")
+    @Option(
+            names = "-D",
+            paramLabel = "KEY=VALUE",
+            description = "Any option below, or any Flink option.")
     Map<String, String> dynamic = new LinkedHashMap<>();
 
     /** The options with their defaults, for the help footer. */
     static String optionTable() {
         StringBuilder sb = new StringBuilder("%nOptions (-D key=value):%n");
         for (ConfigOption<?> o : TrainJobOptions.all()) {
-            sb.append(String.format("  %-34s default %s%n", o.key(), o.hasDefaultValue() ? o.defaultValue() : "(none)"));
+            sb.append(
+                    String.format(
+                            "  %-34s default %s%n",
+                            o.key(), o.hasDefaultValue() ? o.defaultValue() : "(none)"));
             sb.append(String.format("      %s%n", o.description().toString().replace("%", "%%")));
         }
         return sb.toString();

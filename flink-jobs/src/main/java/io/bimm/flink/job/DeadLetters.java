@@ -1,5 +1,6 @@
 package io.bimm.flink.job;
 
+import io.bimm.flink.sample.DeadLetterTypeInfo;
 import io.bimm.schemas.AvroSerializationSchema;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
@@ -9,7 +10,6 @@ import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.OutputTag;
 
 /** The dead-letter side output every operator shares, and its Kafka sink. */
@@ -17,7 +17,7 @@ public final class DeadLetters {
 
     /** Side output of records that failed a stage. */
     public static final OutputTag<DeadLetter> TAG =
-            new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+            new OutputTag<>("dead-letters", DeadLetterTypeInfo.INSTANCE);
 
     private DeadLetters() {}
 

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The training sink's model checkpoint directory: {@code step-N} checkpoints (the model module's
- * format), a {@code latest} link, and retention that never deletes a checkpoint a Flink
- * checkpoint still points to.
+ * format), a {@code latest} link, and retention that never deletes a checkpoint a Flink checkpoint
+ * still points to.
  */
 final class ModelCheckpoints {
 
@@ -64,17 +64,18 @@ final class ModelCheckpoints {
     private void link(Path dir) throws IOException {
         Path tmp = root.resolve(".latest-" + System.nanoTime());
         Files.createSymbolicLink(tmp, dir.getFileName());
-        Files.move(tmp, root.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+                tmp,
+                root.resolve(LATEST),
+                StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Deletes all but the newest {@code keep} checkpoints, sparing {@code protectedDirs}. */
     void prune(Collection<Path> protectedDirs) {
         List<Path> dirs;
         try (Stream<Path> s = Files.list(root)) {
-            dirs =
-                    s.filter(p -> p.getFileName().toString().startsWith("step-"))
-                            .sorted()
-                            .toList();
+            dirs = s.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
         } catch (IOException e) {
             LOG.warn("Cannot list {} for retention: {}", root, e.toString());
             return;
@@ -117,8 +118,7 @@ final class ModelCheckpoints {
      */
     static void initFrom(BimmTrainer trainer, Path dir) throws IOException {
         Stage from = stageOf(dir);
-        TrainOptions fromOptions =
-                TrainOptions.builder().optStage(from).optBatchSize(1).build();
+        TrainOptions fromOptions = TrainOptions.builder().optStage(from).optBatchSize(1).build();
         BimmTrainer loader = new BimmTrainer(trainer.getModel(), fromOptions);
         Checkpoints.load(loader, dir);
         for (AdamW.State s : loader.getOptimizer().states().values()) {

@@ -26,8 +26,8 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
 /**
  * The training job graph: Kafka clips, record decoding, preprocessing (decode, targets, masks)
- * scaled out to {@code prep.parallelism}, and the training sink with parallelism 1. Dead letters
- * of every stage go to the dead-letter topic.
+ * scaled out to {@code prep.parallelism}, and the training sink with parallelism 1. Dead letters of
+ * every stage go to the dead-letter topic.
  */
 public final class TrainJob {
 
@@ -135,7 +135,9 @@ public final class TrainJob {
                 .union(samples.getSideOutput(PrepareSampleFunction.DEAD_LETTERS))
                 .sinkTo(
                         DeadLetters.sink(
-                                bootstrap, conf.get(TrainJobOptions.DEADLETTER_TOPIC), new Properties()))
+                                bootstrap,
+                                conf.get(TrainJobOptions.DEADLETTER_TOPIC),
+                                new Properties()))
                 .uid("dead-letters")
                 .name("dead-letters");
         return steps;

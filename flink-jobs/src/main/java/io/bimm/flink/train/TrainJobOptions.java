@@ -29,7 +29,8 @@ public final class TrainJobOptions {
             ConfigOptions.key("kafka.topic.deadletter")
                     .stringType()
                     .defaultValue(Topics.DEADLETTER)
-                    .withDescription("Topic that receives every input that failed, with its reason.");
+                    .withDescription(
+                            "Topic that receives every input that failed, with its reason.");
 
     public static final ConfigOption<String> GROUP_ID =
             ConfigOptions.key("kafka.group-id")
@@ -150,13 +151,15 @@ public final class TrainJobOptions {
             ConfigOptions.key("prep.seed")
                     .longType()
                     .defaultValue(0L)
-                    .withDescription("Run seed: crops and masks are a function of (seed, clip id, draw).");
+                    .withDescription(
+                            "Run seed: crops and masks are a function of (seed, clip id, draw).");
 
     public static final ConfigOption<Boolean> DETERMINISTIC =
             ConfigOptions.key("prep.deterministic")
                     .booleanType()
                     .defaultValue(false)
-                    .withDescription("Deterministic sampling (offset 1, center crop, no flip; SPEC 1).");
+                    .withDescription(
+                            "Deterministic sampling (offset 1, center crop, no flip; SPEC 1).");
 
     public static final ConfigOption<Integer> STRIDE =
             ConfigOptions.key("prep.stride")
@@ -174,15 +177,36 @@ public final class TrainJobOptions {
             ConfigOptions.key("prep.dorsal-mask-ratio")
                     .doubleType()
                     .defaultValue(0.9)
-                    .withDescription("Fraction of spatial positions tube-masked (SPEC 3; paper: 0.9).");
+                    .withDescription(
+                            "Fraction of spatial positions tube-masked (SPEC 3; paper: 0.9).");
 
     /** All options, in the order {@code bimm train --help} lists them. */
     public static ConfigOption<?>[] all() {
         return new ConfigOption<?>[] {
-            BOOTSTRAP, CLIPS_TOPIC, DEADLETTER_TOPIC, GROUP_ID, PRESET, STAGE, INIT_FROM, DEVICE,
-            BATCH_SIZE, CHECKPOINT_DIR, CHECKPOINT_EVERY, CHECKPOINT_KEEP,
-            FLINK_CHECKPOINT_INTERVAL, MAX_STEPS, BASE_LR, WARMUP_STEPS, HORIZON_STEPS, MIN_LR,
-            PREP_PARALLELISM, SEED, DETERMINISTIC, STRIDE, VENTRAL_MASK_RATIO, DORSAL_MASK_RATIO
+            BOOTSTRAP,
+            CLIPS_TOPIC,
+            DEADLETTER_TOPIC,
+            GROUP_ID,
+            PRESET,
+            STAGE,
+            INIT_FROM,
+            DEVICE,
+            BATCH_SIZE,
+            CHECKPOINT_DIR,
+            CHECKPOINT_EVERY,
+            CHECKPOINT_KEEP,
+            FLINK_CHECKPOINT_INTERVAL,
+            MAX_STEPS,
+            BASE_LR,
+            WARMUP_STEPS,
+            HORIZON_STEPS,
+            MIN_LR,
+            PREP_PARALLELISM,
+            SEED,
+            DETERMINISTIC,
+            STRIDE,
+            VENTRAL_MASK_RATIO,
+            DORSAL_MASK_RATIO
         };
     }
 }

@@ -42,10 +42,16 @@ public final class TrainRunner {
     public static Configuration flinkConfig(Configuration options, boolean fresh) {
         Configuration conf = new Configuration(options);
         Path root = checkpointRoot(options);
-        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, options.get(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL));
+        conf.set(
+                CheckpointingOptions.CHECKPOINTING_INTERVAL,
+                options.get(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL));
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, root.resolve("flink").toUri().toString());
-        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, root.resolve("savepoints").toUri().toString());
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                root.resolve("flink").toUri().toString());
+        conf.set(
+                CheckpointingOptions.SAVEPOINT_DIRECTORY,
+                root.resolve("savepoints").toUri().toString());
         conf.set(
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
@@ -53,10 +59,17 @@ public final class TrainRunner {
         if (!conf.contains(RestartStrategyOptions.RESTART_STRATEGY)) {
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(3));
+            conf.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    Duration.ofSeconds(3));
         }
         if (!fresh && !conf.contains(StateRecoveryOptions.SAVEPOINT_PATH)) {
-            newestSavepoint(root).ifPresent(p -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString()));
+            newestSavepoint(root)
+                    .ifPresent(
+                            p ->
+                                    conf.set(
+                                            StateRecoveryOptions.SAVEPOINT_PATH,
+                                            p.toUri().toString()));
         }
         return conf;
     }
@@ -110,7 +123,8 @@ public final class TrainRunner {
         } else {
             String[] hp = jobManager.split(":");
             if (hp.length != 2) {
-                throw new IllegalArgumentException("--jobmanager must be HOST:PORT, not " + jobManager);
+                throw new IllegalArgumentException(
+                        "--jobmanager must be HOST:PORT, not " + jobManager);
             }
             env =
                     StreamExecutionEnvironment.createRemoteEnvironment(
@@ -146,7 +160,8 @@ public final class TrainRunner {
                 if (status.isGloballyTerminalState()) {
                     if (status != JobStatus.FINISHED && !stopping.get()) {
                         client.getJobExecutionResult().get();
-                        throw new IllegalStateException("The training job ended as " + status + ".");
+                        throw new IllegalStateException(
+                                "The training job ended as " + status + ".");
                     }
                     break;
                 }
@@ -157,9 +172,15 @@ public final class TrainRunner {
                     out.flush();
                     lastSeen = latest;
                 }
-                if (maxSteps > 0 && latest != null && stepOf(latest) >= maxSteps && !stopping.get()) {
+                if (maxSteps > 0
+                        && latest != null
+                        && stepOf(latest) >= maxSteps
+                        && !stopping.get()) {
                     if (stopping.compareAndSet(false, true)) {
-                        out.println("reached train.max-steps=" + maxSteps + "; stopping with a savepoint");
+                        out.println(
+                                "reached train.max-steps="
+                                        + maxSteps
+                                        + "; stopping with a savepoint");
                         savepoint[0] = stop(client, root);
                         break;
                     }
@@ -174,16 +195,20 @@ public final class TrainRunner {
             }
         }
         Path latest = Checkpoints.latest(root);
-        return new Result(latest == null ? steps : Math.max(steps, stepOf(latest)), savepoint[0], latest);
+        return new Result(
+                latest == null ? steps : Math.max(steps, stepOf(latest)), savepoint[0], latest);
     }
 
     private static String stop(JobClient client, Path root) {
         try {
             return client.stopWithSavepoint(
-                            false, root.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+                            false,
+                            root.resolve("savepoints").toUri().toString(),
+                            SavepointFormatType.CANONICAL)
                     .get(5, TimeUnit.MINUTES);
         } catch (Exception e) {
-            throw new IllegalStateException("Stopping the job with a savepoint failed: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Stopping the job with a savepoint failed: " + e.getMessage(), e);
         }
     }
 
@@ -203,7 +228,12 @@ public final class TrainRunner {
     }
 
     private static String jobJar() throws URISyntaxException {
-        return Paths.get(TrainRunner.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        return Paths.get(
+                        TrainRunner.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
                 .toString();
     }
 }

@@ -49,16 +49,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training sink: gathers {@link TrainingSample}s into batches and runs one BIMM training
- * step per batch (DJL, on the GPU when there is one), emitting the step number after each.
+ * The training sink: gathers {@link TrainingSample}s into batches and runs one BIMM training step
+ * per batch (DJL, on the GPU when there is one), emitting the step number after each.
  *
  * <p>State is consistent with Flink's: on every Flink checkpoint the model and optimizer are
  * written as a model checkpoint and only its path, step and manifest checksum go into operator
- * state, together with the samples of the partial batch. A restore loads exactly that
- * checkpoint, so the model always matches the Kafka offsets Flink restored: no clip is trained
- * twice or never. Steps run on a dedicated trainer thread, so the next batch is assembled while
- * the previous step runs. Run it with parallelism 1: one trainer uses every device of its
- * TaskManager.
+ * state, together with the samples of the partial batch. A restore loads exactly that checkpoint,
+ * so the model always matches the Kafka offsets Flink restored: no clip is trained twice or never.
+ * Steps run on a dedicated trainer thread, so the next batch is assembled while the previous step
+ * runs. Run it with parallelism 1: one trainer uses every device of its TaskManager.
  */
 public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         implements CheckpointedFunction, CheckpointListener {
@@ -279,8 +278,7 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         }
         List<TrainingSample> samples = new ArrayList<>(pending.subList(0, batch));
         // Built on this thread while the previous step still runs on the trainer thread.
-        MaskedBatch next =
-                SampleBatches.of(config, trainer.getOptions().getStage(), samples);
+        MaskedBatch next = SampleBatches.of(config, trainer.getOptions().getStage(), samples);
         awaitStep(out);
         pending.subList(0, batch).clear();
         long waited = (System.nanoTime() - idleSince) / 1_000_000;
@@ -357,13 +355,14 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
     @Override
     public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
         // The step in flight belongs to samples already taken from the buffer: finish it first.
-        awaitStep(new Collector<>() {
-            @Override
-            public void collect(Long record) {}
+        awaitStep(
+                new Collector<>() {
+                    @Override
+                    public void collect(Long record) {}
 
-            @Override
-            public void close() {}
-        });
+                    @Override
+                    public void close() {}
+                });
         Path dir = saveCheckpoint(last);
         JsonObject p = new JsonObject();
         p.addProperty("path", dir.toAbsolutePath().toString());

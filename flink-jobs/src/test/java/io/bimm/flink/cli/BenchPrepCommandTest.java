@@ -18,7 +18,7 @@ class BenchPrepCommandTest {
     void lastLineIsTheThroughput() throws Exception {
         Files.copy(Videos.path("cup.mp4"), dir.resolve("cup.mp4"));
         StringWriter sw = new StringWriter();
-        CommandLine cl = new CommandLine(new BenchPrepCommand.Bench());
+        CommandLine cl = new CommandLine(new BenchCommand());
         cl.setOut(new PrintWriter(sw));
         int code =
                 cl.execute(

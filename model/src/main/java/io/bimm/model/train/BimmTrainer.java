@@ -135,10 +135,19 @@ public final class BimmTrainer {
             if (finite) {
                 float clip = options.getClipGradNorm();
                 float scale = clip > 0 && norm > clip ? clip / (norm + 1e-6f) : 1f;
-                for (int i = 0; i < trainable.size(); i++) {
-                    NDArray g = scale == 1f ? grads.get(i) : grads.get(i).mul(scale);
-                    Map.Entry<String, Parameter> e = trainable.get(i);
-                    adam.update(e.getKey(), e.getValue(), g, lr, owner, scope);
+                // PyTorch's grad mode is per thread and on by default: a thread other than the
+                // one that started the engine (a Flink task's trainer thread) must switch it off
+                // for the in-place update of leaf parameters.
+                boolean gradMode = JniUtils.isGradMode();
+                JniUtils.setGradMode(false);
+                try {
+                    for (int i = 0; i < trainable.size(); i++) {
+                        NDArray g = scale == 1f ? grads.get(i) : grads.get(i).mul(scale);
+                        Map.Entry<String, Parameter> e = trainable.get(i);
+                        adam.update(e.getKey(), e.getValue(), g, lr, owner, scope);
+                    }
+                } finally {
+                    JniUtils.setGradMode(gradMode);
                 }
                 step++;
                 samplesSeen += batch.size();

@@ -1,0 +1,66 @@
+package io.bimm.flink.cli;
+
+import io.bimm.model.bench.TrainBench;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bimm bench train}: training steps on synthetic batches of a preset's true shapes and mask
+ * ratios; the last line is {@code train clips_per_s=X step_s=Y peak_rss_mb=Z}.
+ */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure training steps on synthetic batches of the preset's true shapes and mask"
+                    + " ratios; prints the parameter count, then as the last line"
+                    + " 'train clips_per_s=X step_s=Y peak_rss_mb=Z'."
+        })
+public final class BenchTrainCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--preset",
+            defaultValue = "tiny",
+            description = "Model preset (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(
+            names = "--steps",
+            defaultValue = "20",
+            description = "Measured steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(
+            names = "--stage",
+            defaultValue = "joint",
+            description = "ventral, joint or dorsal (default: ${DEFAULT-VALUE}).")
+    String stage;
+
+    @Override
+    public Integer call() {
+        List<String> args = new ArrayList<>();
+        args.addAll(List.of("--preset", preset, "--batch", Integer.toString(batch)));
+        args.addAll(List.of("--device", device, "--steps", Integer.toString(steps)));
+        args.addAll(List.of("--stage", stage));
+        int code = TrainBench.run(System.out, args.toArray(String[]::new));
+        if (code == 2) {
+            throw new UserException("bench train: bad arguments (see bimm bench train --help).");
+        }
+        return code;
+    }
+}
