@@ -98,6 +98,7 @@ public final class ClipDecoder implements AutoCloseable {
         FFmpegFrameGrabber grabber =
                 new FFmpegFrameGrabber(new ByteArrayInputStream(data), data.length + 1);
         grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+        grabber.setVideoOption("threads", Integer.toString(options.decoderThreads()));
         try {
             grabber.start();
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {

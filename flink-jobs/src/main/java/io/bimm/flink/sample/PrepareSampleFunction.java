@@ -39,7 +39,7 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
 
     /** Side output of clips that could not become a sample. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
-            new OutputTag<>("bimm-prep-dead-letters", DeadLetterTypeInfo.INSTANCE);
+            new OutputTag<>("bimm-prep-dead-letters", AvroRecordTypeInfo.DEAD_LETTER);
 
     /** Metadata key of a clip's draw index (default 0); a re-read clip gets a new crop and mask. */
     public static final String DRAW_KEY = "bimm.draw";
