@@ -57,6 +57,11 @@ public final class BenchPrepCommand implements Callable<Integer> {
     @Option(names = "--stride", defaultValue = "4", description = "Temporal stride (default 4).")
     int stride;
 
+    @Option(
+            names = "--deterministic",
+            description = "Offset 1 (decode only the window), scale 1, center crop.")
+    boolean deterministic;
+
     @Option(names = "--seconds", defaultValue = "20", description = "Measured time (default 20).")
     double seconds;
 
@@ -88,7 +93,12 @@ public final class BenchPrepCommand implements Callable<Integer> {
         }
         opencv_core.setNumThreads(1);
         DecodeOptions decode =
-                DecodeOptions.builder().optSize(size).optFrames(frames).optStride(stride).build();
+                DecodeOptions.builder()
+                        .optSize(size)
+                        .optFrames(frames)
+                        .optStride(stride)
+                        .optDeterministic(deterministic)
+                        .build();
         try (SamplePipeline p = new SamplePipeline(PrepOptions.of(decode, 42))) {
             int draw = 0;
             for (int i = 0; i < clips.size(); i++) {
@@ -116,11 +126,12 @@ public final class BenchPrepCommand implements Callable<Integer> {
             long[] st = p.stageNanos();
             out.printf(
                     Locale.ROOT,
-                    "prep S=%d T=%d tau=%d videos=%d clips=%d dead_letters=%d seconds=%.1f"
+                    "prep S=%d T=%d tau=%d mode=%s videos=%d clips=%d dead_letters=%d seconds=%.1f"
                             + " frames_decoded_per_s=%.0f%n",
                     size,
                     frames,
                     stride,
+                    deterministic ? "deterministic" : "training",
                     clips.size(),
                     n,
                     dead,
