@@ -30,7 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The preprocessing operator in a MiniCluster with generic types disabled: the sample videos and
- * broken inputs in, samples and dead letters out. (Kafka in and out is the job's ITCase.)
+ * broken inputs (random bytes, a truncated file, a clip shorter than the window, a JPEG, a 16k x
+ * 16k header) in, samples and dead letters out. (Kafka in and out is the job's ITCase.)
  */
 class PrepareSampleITCase {
     @RegisterExtension
@@ -72,6 +73,7 @@ class PrepareSampleITCase {
         ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
         ImageIO.write(new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB), "jpg", jpeg);
         clips.add(clip("jpeg", jpeg.toByteArray()));
+        clips.add(clip("huge", Videos.header16k()));
 
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
@@ -109,6 +111,7 @@ class PrepareSampleITCase {
                         "dead random not_video",
                         "dead truncated not_video",
                         "dead short too_short",
-                        "dead jpeg not_video");
+                        "dead jpeg not_video",
+                        "dead huge limit_exceeded");
     }
 }
