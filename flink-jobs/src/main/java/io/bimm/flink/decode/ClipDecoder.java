@@ -65,26 +65,26 @@ public final class ClipDecoder implements AutoCloseable {
         int known;
         int width;
         int height;
-        FFmpegFrameGrabber probe = open(data);
-        try {
-            width = probe.getImageWidth();
-            height = probe.getImageHeight();
-            known = probe.getLengthInFrames();
-        } finally {
-            closeQuietly(probe);
-        }
+        // The grabber opened here is reused for sampling: opening probes the stream, which
+        // decodes frames, so doing it once per clip matters.
+        FFmpegFrameGrabber grabber = open(data);
+        width = grabber.getImageWidth();
+        height = grabber.getImageHeight();
+        known = grabber.getLengthInFrames();
         SplittableRandom rnd =
                 SampleRandom.of(runSeed, clipId, draw, SampleRandom.Purpose.SAMPLING);
         if (known <= 0 || known > options.maxFrames()) {
             // The container does not say (or says something implausible): count by decoding.
+            closeQuietly(grabber);
+            grabber = null;
             known = countFrames(data, deadline);
         }
-        DecodedClip clip = sample(data, known, width, height, rnd, deadline);
+        DecodedClip clip = sample(data, grabber, known, width, height, rnd, deadline);
         if (clip == null) {
             // The container over-stated its frame count; resample with the decoded count.
             int counted = countFrames(data, deadline);
             rnd = SampleRandom.of(runSeed, clipId, draw, SampleRandom.Purpose.SAMPLING);
-            clip = sample(data, counted, width, height, rnd, deadline);
+            clip = sample(data, null, counted, width, height, rnd, deadline);
             if (clip == null) {
                 throw new DecodeException(
                         DeadLetterReason.DECODE_ERROR,
@@ -98,6 +98,7 @@ public final class ClipDecoder implements AutoCloseable {
         FFmpegFrameGrabber grabber =
                 new FFmpegFrameGrabber(new ByteArrayInputStream(data), data.length + 1);
         grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+        grabber.setVideoOption("threads", Integer.toString(options.decoderThreads()));
         try {
             grabber.start();
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
@@ -175,9 +176,34 @@ public final class ClipDecoder implements AutoCloseable {
         }
     }
 
-    /** Samples with frame count {@code f}; null when the stream ends before a needed frame. */
+    /**
+     * Samples with frame count {@code f} from {@code opened} (closed here) or a new grabber; null
+     * when the stream ends before a needed frame.
+     */
     private DecodedClip sample(
-            byte[] data, int f, int width, int height, SplittableRandom rnd, long deadline)
+            byte[] data,
+            FFmpegFrameGrabber opened,
+            int f,
+            int width,
+            int height,
+            SplittableRandom rnd,
+            long deadline)
+            throws DecodeException {
+        FFmpegFrameGrabber grabber = opened == null ? open(data) : opened;
+        try {
+            return sampleFrames(grabber, f, width, height, rnd, deadline);
+        } finally {
+            closeQuietly(grabber);
+        }
+    }
+
+    private DecodedClip sampleFrames(
+            FFmpegFrameGrabber grabber,
+            int f,
+            int width,
+            int height,
+            SplittableRandom rnd,
+            long deadline)
             throws DecodeException {
         int t = options.frames();
         int tau = options.stride();
@@ -217,7 +243,6 @@ public final class ClipDecoder implements AutoCloseable {
         byte[][] y = new byte[t][];
         Size dsize = new Size(nw, nh);
         Rect roi = new Rect(cropX, cropY, s, s);
-        FFmpegFrameGrabber grabber = open(data);
         try {
             for (int k = 0; k <= last; k++) {
                 boolean needed = contains(xIdx, k) || contains(yIdx, k);
@@ -244,7 +269,6 @@ public final class ClipDecoder implements AutoCloseable {
             throw new DecodeException(
                     DeadLetterReason.DECODE_ERROR, "Decoding failed: " + e.getMessage(), e);
         } finally {
-            closeQuietly(grabber);
             dsize.close();
             roi.close();
         }

@@ -31,6 +31,7 @@ public final class DecodeOptions implements Serializable {
     private final int maxHeight;
     private final int maxFrames;
     private final Duration maxDecodeTime;
+    private final int decoderThreads;
 
     private DecodeOptions(Builder b) {
         this.size = b.size;
@@ -43,6 +44,7 @@ public final class DecodeOptions implements Serializable {
         this.maxHeight = b.maxHeight;
         this.maxFrames = b.maxFrames;
         this.maxDecodeTime = b.maxDecodeTime;
+        this.decoderThreads = b.decoderThreads;
     }
 
     public static Builder builder() {
@@ -92,6 +94,11 @@ public final class DecodeOptions implements Serializable {
         return maxDecodeTime;
     }
 
+    /** FFmpeg decoder threads per clip; 1 (default) when Flink runs one task slot per core. */
+    public int decoderThreads() {
+        return decoderThreads;
+    }
+
     /** Frames the sampling window spans without looping: {@code (T-1)*tau + 2} (SPEC section 1). */
     public int minFrames() {
         return (frames - 1) * stride + 2;
@@ -109,8 +116,14 @@ public final class DecodeOptions implements Serializable {
         private int maxHeight = 2160;
         private int maxFrames = 100_000;
         private Duration maxDecodeTime = Duration.ofSeconds(30);
+        private int decoderThreads = 1;
 
         private Builder() {}
+
+        public Builder optDecoderThreads(int decoderThreads) {
+            this.decoderThreads = decoderThreads;
+            return this;
+        }
 
         public Builder optSize(int size) {
             this.size = size;
@@ -172,6 +185,9 @@ public final class DecodeOptions implements Serializable {
             }
             if (stride <= 0) {
                 throw new IllegalArgumentException("Stride must be positive: " + stride);
+            }
+            if (decoderThreads <= 0) {
+                throw new IllegalArgumentException("Decoder threads must be positive.");
             }
             if (maxBytes <= 0 || maxWidth <= 0 || maxHeight <= 0 || maxFrames <= 0) {
                 throw new IllegalArgumentException("Limits must be positive.");

@@ -19,6 +19,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.bytedeco.opencv.global.opencv_core;
 
 /**
  * The preprocessing operator: {@link VideoClip} in, {@link TrainingSample} out, failures as {@link
@@ -39,7 +40,7 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
 
     /** Side output of clips that could not become a sample. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
-            new OutputTag<>("bimm-prep-dead-letters", DeadLetterTypeInfo.INSTANCE);
+            new OutputTag<>("bimm-prep-dead-letters", AvroRecordTypeInfo.DEAD_LETTER);
 
     /** Metadata key of a clip's draw index (default 0); a re-read clip gets a new crop and mask. */
     public static final String DRAW_KEY = "bimm.draw";
@@ -60,6 +61,8 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
 
     @Override
     public void open(OpenContext openContext) {
+        // One task slot per core: OpenCV's own thread pool would oversubscribe the cores.
+        opencv_core.setNumThreads(1);
         pipeline = new SamplePipeline(options);
         MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("bimm_prep");
         clipsDecoded = group.counter("clipsDecoded");

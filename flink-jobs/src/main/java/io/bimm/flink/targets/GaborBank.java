@@ -43,6 +43,42 @@ public final class GaborBank {
         return r;
     }
 
+    /** Whether filter {@code j} is axis-aligned (theta 0 or pi/2), hence exactly separable. */
+    public static boolean separable(int j) {
+        return j % 2 == 0;
+    }
+
+    /**
+     * The separable factors of axis-aligned filter {@code j} with phase {@code psi}, in OpenCV's
+     * layout: {@code kernel(i, jj) = column[i] * row[jj]}. For theta 0 the wave runs along x (row
+     * factor), for theta pi/2 along y (column factor); the other factor is the Gaussian.
+     *
+     * @return {row (ksize), column (ksize)}
+     */
+    public static float[][] separableFactors(int j, double psi) {
+        if (!separable(j)) {
+            throw new IllegalArgumentException("Filter " + j + " is diagonal, not separable.");
+        }
+        int ks = kernelSize(j);
+        int half = ks / 2;
+        double sigmaX = sigma(j);
+        double sigmaY = sigmaX / GAMMA;
+        double ex = -0.5 / (sigmaX * sigmaX);
+        double ey = -0.5 / (sigmaY * sigmaY);
+        double cscale = 2 * Math.PI / lambda(j);
+        boolean alongX = j % 4 == 0;
+        float[] row = new float[ks];
+        float[] col = new float[ks];
+        for (int i = 0; i < ks; i++) {
+            int d = half - i; // kernel(half - y, half - x) holds the value at (x, y)
+            double wave = Math.exp(ex * d * d) * Math.cos(cscale * d + psi);
+            double gauss = Math.exp(ey * d * d);
+            row[i] = (float) (alongX ? wave : gauss);
+            col[i] = (float) (alongX ? gauss : wave);
+        }
+        return new float[][] {row, col};
+    }
+
     /**
      * The kernel of filter {@code j} with phase {@code psi}, row-major (ksize, ksize), laid out as
      * OpenCV lays it out (so that {@code filter2D} correlates with it).

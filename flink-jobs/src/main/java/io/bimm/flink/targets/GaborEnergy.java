@@ -2,7 +2,9 @@ package io.bimm.flink.targets;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Point;
 
 /**
  * V1 target (SPEC section 2): Gabor energy of the 8 complex filters, pooled over 8x8 cells and
@@ -27,6 +29,15 @@ public final class GaborEnergy implements AutoCloseable {
     private final int pad;
     private final int n;
     private final Mat[] spectra = new Mat[GaborBank.FILTERS];
+
+    /** Per separable filter: row and column factors of the real and the imaginary part. */
+    private final Mat[][] factors = new Mat[GaborBank.FILTERS][];
+
+    private final Mat grayMat;
+    private final Mat sepRe = new Mat();
+    private final Mat sepIm = new Mat();
+    private final float[] reBuf;
+    private final float[] imBuf;
     private final Mat padded;
     private final Mat imageSpectrum = new Mat();
     private final Mat product = new Mat();
@@ -47,9 +58,26 @@ public final class GaborEnergy implements AutoCloseable {
         this.paddedBuf = new float[n * n];
         this.responseBuf = new float[n * n * 2];
         this.cellSums = new float[(size / CELL) * (size / CELL)];
+        this.grayMat = new Mat(size, size, opencv_core.CV_32F);
+        this.reBuf = new float[size * size];
+        this.imBuf = new float[size * size];
         for (int j = 0; j < GaborBank.FILTERS; j++) {
-            spectra[j] = kernelSpectrum(j);
+            if (GaborBank.separable(j)) {
+                float[][] re = GaborBank.separableFactors(j, 0);
+                float[][] im = GaborBank.separableFactors(j, Math.PI / 2);
+                factors[j] = new Mat[] {vector(re[0]), vector(re[1]), vector(im[0]), vector(im[1])};
+            } else {
+                spectra[j] = kernelSpectrum(j);
+            }
         }
+    }
+
+    private static Mat vector(float[] v) {
+        Mat m = new Mat(v.length, 1, opencv_core.CV_32F);
+        try (FloatPointer p = new FloatPointer(m.data())) {
+            p.put(v);
+        }
+        return m;
     }
 
     /** FFT size used for frames of this size. */
@@ -102,21 +130,32 @@ public final class GaborEnergy implements AutoCloseable {
         opencv_core.dft(padded, imageSpectrum, opencv_core.DFT_COMPLEX_OUTPUT, 0);
         int cells = size / CELL;
         float inv = 1f / (CELL * CELL);
+        try (FloatPointer p = new FloatPointer(grayMat.data())) {
+            p.put(gray);
+        }
         for (int j = 0; j < GaborBank.FILTERS; j++) {
-            opencv_core.mulSpectrums(imageSpectrum, spectra[j], product, 0);
-            opencv_core.dft(product, response, opencv_core.DFT_INVERSE | opencv_core.DFT_SCALE, 0);
-            // Rows [pad, pad+S) of the response hold the frame's outputs.
-            try (FloatPointer r = new FloatPointer(response.data())) {
-                r.get(responseBuf, 0, (size + pad) * n * 2);
-            }
             java.util.Arrays.fill(cellSums, 0f);
-            for (int y = 0; y < size; y++) {
-                int row = ((y + pad) * n + pad) * 2;
-                int cellRow = (y / CELL) * cells;
-                for (int x = 0; x < size; x++) {
-                    float re = responseBuf[row + 2 * x];
-                    float im = responseBuf[row + 2 * x + 1];
-                    cellSums[cellRow + x / CELL] += (float) Math.sqrt(re * re + im * im);
+            if (factors[j] != null) {
+                separableResponse(j);
+                for (int y = 0; y < size; y++) {
+                    int row = y * size;
+                    int cellRow = (y / CELL) * cells;
+                    for (int x = 0; x < size; x++) {
+                        float re = reBuf[row + x];
+                        float im = imBuf[row + x];
+                        cellSums[cellRow + x / CELL] += (float) Math.sqrt(re * re + im * im);
+                    }
+                }
+            } else {
+                fftResponse(j);
+                for (int y = 0; y < size; y++) {
+                    int row = ((y + pad) * n + pad) * 2;
+                    int cellRow = (y / CELL) * cells;
+                    for (int x = 0; x < size; x++) {
+                        float re = responseBuf[row + 2 * x];
+                        float im = responseBuf[row + 2 * x + 1];
+                        cellSums[cellRow + x / CELL] += (float) Math.sqrt(re * re + im * im);
+                    }
                 }
             }
             for (int c = 0; c < cellSums.length; c++) {
@@ -124,6 +163,44 @@ public final class GaborEnergy implements AutoCloseable {
             }
         }
         normalizeCells(out, outOffset, cells * cells);
+    }
+
+    private void separableResponse(int j) {
+        Mat[] f = factors[j];
+        try (Point anchor = new Point(-1, -1)) {
+            opencv_imgproc.sepFilter2D(
+                    grayMat,
+                    sepRe,
+                    opencv_core.CV_32F,
+                    f[0],
+                    f[1],
+                    anchor,
+                    0,
+                    opencv_core.BORDER_REFLECT_101);
+            opencv_imgproc.sepFilter2D(
+                    grayMat,
+                    sepIm,
+                    opencv_core.CV_32F,
+                    f[2],
+                    f[3],
+                    anchor,
+                    0,
+                    opencv_core.BORDER_REFLECT_101);
+        }
+        try (FloatPointer r = new FloatPointer(sepRe.data());
+                FloatPointer i = new FloatPointer(sepIm.data())) {
+            r.get(reBuf);
+            i.get(imBuf);
+        }
+    }
+
+    private void fftResponse(int j) {
+        opencv_core.mulSpectrums(imageSpectrum, spectra[j], product, 0);
+        opencv_core.dft(product, response, opencv_core.DFT_INVERSE | opencv_core.DFT_SCALE, 0);
+        // Rows [pad, pad+S) of the response hold the frame's outputs.
+        try (FloatPointer r = new FloatPointer(response.data())) {
+            r.get(responseBuf, 0, (size + pad) * n * 2);
+        }
     }
 
     /** Divides each cell's 8 values by their L2 norm + 1e-6 (SPEC section 2). */
@@ -173,8 +250,20 @@ public final class GaborEnergy implements AutoCloseable {
     @Override
     public void close() {
         for (Mat m : spectra) {
-            m.close();
+            if (m != null) {
+                m.close();
+            }
         }
+        for (Mat[] f : factors) {
+            if (f != null) {
+                for (Mat m : f) {
+                    m.close();
+                }
+            }
+        }
+        grayMat.close();
+        sepRe.close();
+        sepIm.close();
         padded.close();
         imageSpectrum.close();
         product.close();

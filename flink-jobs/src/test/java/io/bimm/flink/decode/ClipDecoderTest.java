@@ -225,6 +225,14 @@ class ClipDecoderTest {
                 DeadLetterReason.LIMIT_EXCEEDED);
     }
 
+    @Test
+    void sixteenKHeaderIsRefusedBeforeDecoding() {
+        byte[] huge = Videos.header16k();
+        assertReason(small().build(), huge, DeadLetterReason.LIMIT_EXCEEDED);
+        assertThatThrownBy(() -> decode(small().build(), huge, 0))
+                .hasMessageContaining("16000x16000");
+    }
+
     private static void assertReason(DecodeOptions o, byte[] data, DeadLetterReason reason) {
         assertThatThrownBy(() -> decode(o, data, 0))
                 .isInstanceOf(DecodeException.class)

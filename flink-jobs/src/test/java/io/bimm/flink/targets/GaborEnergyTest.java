@@ -102,6 +102,28 @@ class GaborEnergyTest {
     }
 
     @Test
+    void axisAlignedKernelsFactorExactly() {
+        for (int j = 0; j < 8; j++) {
+            if (!GaborBank.separable(j)) {
+                continue;
+            }
+            for (double psi : new double[] {0, Math.PI / 2}) {
+                float[][] f = GaborBank.separableFactors(j, psi);
+                float[] k = GaborBank.kernel(j, psi);
+                int ks = GaborBank.kernelSize(j);
+                for (int i = 0; i < ks; i++) {
+                    for (int jj = 0; jj < ks; jj++) {
+                        assertThat(f[1][i] * f[0][jj])
+                                .as("filter %d psi %f (%d, %d)", j, psi, i, jj)
+                                .isCloseTo(k[i * ks + jj], within(1e-6f));
+                    }
+                }
+            }
+        }
+        assertThat(GaborBank.separable(1)).isFalse();
+    }
+
+    @Test
     void matchesFilter2dOnNoise() {
         for (int s : new int[] {64, 112}) {
             float[] gray = new float[s * s];

@@ -1,0 +1,101 @@
+package io.bimm.flink.sample;
+
+import io.bimm.flink.decode.DecodeOptions;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.ReadableConfig;
+
+/** Typed Flink options of the preprocessing (SPEC sections 1-3); the job and the CLI read these. */
+public final class PrepConfigOptions {
+    private PrepConfigOptions() {}
+
+    public static final ConfigOption<Integer> SIZE =
+            ConfigOptions.key("prep.size")
+                    .intType()
+                    .defaultValue(224)
+                    .withDescription("Input size S in pixels, a multiple of 16.");
+
+    public static final ConfigOption<Integer> FRAMES =
+            ConfigOptions.key("prep.frames")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription("Sampled frames T per clip, even.");
+
+    public static final ConfigOption<Integer> STRIDE =
+            ConfigOptions.key("prep.stride")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Temporal stride tau between sampled frames.");
+
+    public static final ConfigOption<Boolean> DETERMINISTIC =
+            ConfigOptions.key("prep.deterministic")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription("Offset 1, scale 1, center crop, no flip, ventral frame 0.");
+
+    public static final ConfigOption<DecodeOptions.ShortClipPolicy> SHORT_CLIP_POLICY =
+            ConfigOptions.key("prep.short-clip-policy")
+                    .enumType(DecodeOptions.ShortClipPolicy.class)
+                    .defaultValue(DecodeOptions.ShortClipPolicy.LOOP)
+                    .withDescription("LOOP (frame indices modulo F) or REJECT (dead letter).");
+
+    public static final ConfigOption<Double> VENTRAL_MASK_RATIO =
+            ConfigOptions.key("prep.ventral-mask-ratio")
+                    .doubleType()
+                    .defaultValue(0.75)
+                    .withDescription("Share of image tokens masked (random masking).");
+
+    public static final ConfigOption<Double> DORSAL_MASK_RATIO =
+            ConfigOptions.key("prep.dorsal-mask-ratio")
+                    .doubleType()
+                    .defaultValue(0.9)
+                    .withDescription("Share of spatial positions masked (tube masking).");
+
+    public static final ConfigOption<Long> SEED =
+            ConfigOptions.key("prep.seed")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription("Run seed; crops and masks are a function of it.");
+
+    public static final ConfigOption<MemorySize> MAX_BYTES =
+            ConfigOptions.key("prep.max-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(64))
+                    .withDescription("Largest clip accepted; larger ones are dead letters.");
+
+    public static final ConfigOption<Integer> MAX_WIDTH =
+            ConfigOptions.key("prep.max-width").intType().defaultValue(3840);
+
+    public static final ConfigOption<Integer> MAX_HEIGHT =
+            ConfigOptions.key("prep.max-height").intType().defaultValue(2160);
+
+    public static final ConfigOption<Integer> MAX_FRAMES =
+            ConfigOptions.key("prep.max-frames").intType().defaultValue(100_000);
+
+    public static final ConfigOption<Duration> MAX_DECODE_TIME =
+            ConfigOptions.key("prep.max-decode-time")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("Longest decode of one clip, checked between frames.");
+
+    /** The preprocessing options from a Flink configuration. */
+    public static PrepOptions read(ReadableConfig c) {
+        DecodeOptions decode =
+                DecodeOptions.builder()
+                        .optSize(c.get(SIZE))
+                        .optFrames(c.get(FRAMES))
+                        .optStride(c.get(STRIDE))
+                        .optDeterministic(c.get(DETERMINISTIC))
+                        .optShortClipPolicy(c.get(SHORT_CLIP_POLICY))
+                        .optMaxBytes(c.get(MAX_BYTES).getBytes())
+                        .optMaxWidth(c.get(MAX_WIDTH))
+                        .optMaxHeight(c.get(MAX_HEIGHT))
+                        .optMaxFrames(c.get(MAX_FRAMES))
+                        .optMaxDecodeTime(c.get(MAX_DECODE_TIME))
+                        .build();
+        return new PrepOptions(
+                decode, c.get(VENTRAL_MASK_RATIO), c.get(DORSAL_MASK_RATIO), c.get(SEED));
+    }
+}
