@@ -1,6 +1,6 @@
 package io.bimm.flink.job;
 
-import io.bimm.flink.sample.DeadLetterTypeInfo;
+import io.bimm.flink.sample.AvroRecordTypeInfo;
 import io.bimm.schemas.AvroSerializationSchema;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
@@ -17,7 +17,7 @@ public final class DeadLetters {
 
     /** Side output of records that failed a stage. */
     public static final OutputTag<DeadLetter> TAG =
-            new OutputTag<>("dead-letters", DeadLetterTypeInfo.INSTANCE);
+            new OutputTag<>("dead-letters", AvroRecordTypeInfo.DEAD_LETTER);
 
     private DeadLetters() {}
 
