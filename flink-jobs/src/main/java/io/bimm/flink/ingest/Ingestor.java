@@ -47,6 +47,7 @@ public final class Ingestor implements AutoCloseable {
     private final AvroCodec<VideoClip> clipCodec = AvroCodec.of(VideoClip.class);
     private final AvroCodec<ImageRecord> imageCodec = AvroCodec.of(ImageRecord.class);
     private final AvroCodec<DeadLetter> deadLetterCodec = AvroCodec.of(DeadLetter.class);
+    private java.util.function.Consumer<VideoClip> clipListener = c -> {};
 
     /**
      * How to ingest.
@@ -100,6 +101,11 @@ public final class Ingestor implements AutoCloseable {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
         p.putAll(s.kafkaProperties());
         return p;
+    }
+
+    /** Calls {@code listener} with every clip produced (the demo replays them as epochs). */
+    public void onClip(java.util.function.Consumer<VideoClip> listener) {
+        this.clipListener = listener;
     }
 
     /**
@@ -263,6 +269,7 @@ public final class Ingestor implements AutoCloseable {
                                 return;
                             }
                             VideoClip clip = toClip(file, id, now, probe, segment);
+                            clipListener.accept(clip);
                             send(
                                     settings.topic(),
                                     clip.getClipId(),

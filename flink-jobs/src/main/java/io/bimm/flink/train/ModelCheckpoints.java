@@ -47,15 +47,24 @@ final class ModelCheckpoints {
     }
 
     /**
-     * Saves {@code trainer}'s state, or returns the existing checkpoint of the same step (a Flink
-     * checkpoint taken with no step since the last one).
+     * Saves {@code trainer}'s state, or returns {@code previous} when it already holds this step (a
+     * Flink checkpoint taken with no step since the last save). A same-named checkpoint left by an
+     * earlier, unrelated run (e.g. {@code --fresh}) is replaced.
      */
-    Path save(BimmTrainer trainer, Map<String, Float> losses) throws IOException {
-        Path existing = root.resolve(String.format("step-%012d", trainer.getStep()));
-        Path dir =
-                Files.isRegularFile(existing.resolve(Checkpoints.MANIFEST))
-                        ? existing
-                        : Checkpoints.save(trainer, root, losses);
+    Path save(BimmTrainer trainer, Map<String, Float> losses, Path previous) throws IOException {
+        Path target = root.resolve(String.format("step-%012d", trainer.getStep()));
+        Path dir;
+        if (previous != null
+                && previous.normalize().equals(target.normalize())
+                && Files.isRegularFile(target.resolve(Checkpoints.MANIFEST))) {
+            dir = target;
+        } else {
+            if (Files.exists(target)) {
+                LOG.warn("Replacing {} left by an earlier run", target);
+                deleteTree(target);
+            }
+            dir = Checkpoints.save(trainer, root, losses);
+        }
         link(dir);
         return dir;
     }

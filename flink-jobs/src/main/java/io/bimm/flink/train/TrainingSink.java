@@ -315,10 +315,17 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         }
         idleSince = System.nanoTime();
         last = r;
-        stepsAccumulator.add(1);
         if (r.skipped()) {
             skippedSteps.inc();
-            LOG.warn("Step {} skipped: non-finite loss or gradient", r.step());
+            LOG.warn(
+                    "Update after step {} skipped by the NaN/Inf guard: loss {}, gradient norm {},"
+                            + " losses {}",
+                    r.step(),
+                    r.total(),
+                    r.gradNorm(),
+                    r.losses());
+        } else {
+            stepsAccumulator.add(1);
         }
         out.collect(r.step());
         boolean periodic = checkpointEvery > 0 && r.step() % checkpointEvery == 0;
@@ -340,7 +347,8 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         if (r != null) {
             losses.put("total", r.total());
         }
-        Path dir = onTrainer(() -> checkpoints.save(trainer, losses));
+        Path previous = lastSavedDir;
+        Path dir = onTrainer(() -> checkpoints.save(trainer, losses, previous));
         lastCheckpointMillis = (System.nanoTime() - t0) / 1_000_000;
         lastSavedDir = dir;
         List<Path> keep = new ArrayList<>(flinkCheckpointDirs.values());
