@@ -26,7 +26,8 @@ public final class TrainBench {
 
     private static final String USAGE =
             "usage: bench train [--preset tiny|small|base|large] [--batch B] [--device cpu|gpu|auto]"
-                    + " [--steps N] [--warmup W] [--stage ventral|joint|dorsal]";
+                    + " [--steps N] [--warmup W] [--stage ventral|joint|dorsal]"
+                    + " [--rss-every N]";
 
     private TrainBench() {}
 
@@ -48,6 +49,7 @@ public final class TrainBench {
         int steps = 20;
         int warmup = 2;
         Stage stage = Stage.JOINT;
+        int rssEvery = 0;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -65,6 +67,7 @@ public final class TrainBench {
                     case "--steps" -> steps = Integer.parseInt(v);
                     case "--warmup" -> warmup = Integer.parseInt(v);
                     case "--stage" -> stage = Stage.valueOf(v.toUpperCase(Locale.ROOT));
+                    case "--rss-every" -> rssEvery = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -106,6 +109,10 @@ public final class TrainBench {
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 trainer.step(batches.get(i % batches.size()));
+                if (rssEvery > 0 && (i + 1) % rssEvery == 0) {
+                    // resident memory over time: it must stay flat (every step is scoped)
+                    out.printf(Locale.ROOT, "step=%d rss_mb=%d%n", i + 1, statusMb("VmRSS:"));
+                }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double stepS = seconds / steps;
@@ -121,10 +128,14 @@ public final class TrainBench {
 
     /** Peak resident set size of this process from {@code /proc/self/status} VmHWM, or -1. */
     public static long peakRssMb() {
+        return statusMb("VmHWM:");
+    }
+
+    private static long statusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    String kb = line.substring(6).trim().split("\\s+")[0];
+                if (line.startsWith(field)) {
+                    String kb = line.substring(field.length()).trim().split("\\s+")[0];
                     return Long.parseLong(kb) / 1024;
                 }
             }

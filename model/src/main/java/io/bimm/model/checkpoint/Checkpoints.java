@@ -16,10 +16,12 @@ import io.bimm.model.train.BimmTrainer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -93,6 +95,9 @@ public final class Checkpoints {
                     tmp.resolve(MANIFEST),
                     new GsonBuilder().setPrettyPrinting().create().toJson(manifest),
                     StandardCharsets.UTF_8);
+            for (String file : List.of(PARAMS, OPTIMIZER, MANIFEST)) {
+                fsync(tmp.resolve(file));
+            }
             Path target = root.resolve(name);
             if (Files.exists(target)) {
                 throw new IOException("Checkpoint already exists: " + target);
@@ -198,6 +203,13 @@ public final class Checkpoints {
                 manifest.get("step").getAsLong(),
                 manifest.get("samples_seen").getAsLong(),
                 manifest.get("skipped_steps").getAsLong());
+    }
+
+    /** Flushes a written file to disk so the rename never publishes unwritten data. */
+    private static void fsync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
     }
 
     static String sha256(Path file) throws IOException {

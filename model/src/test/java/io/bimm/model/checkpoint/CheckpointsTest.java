@@ -115,4 +115,42 @@ class CheckpointsTest {
                     .hasMessageContaining("is corrupt: params.safetensors has SHA-256");
         }
     }
+
+    @Test
+    void jointStageStartsFromAVentralCheckpointWithAnInflatedDorsalEncoder() throws IOException {
+        BimmConfig config =
+                TestConfigs.micro().optSharing(io.bimm.model.WeightSharing.PARTIAL).build();
+        SyntheticBatches data = new SyntheticBatches(config, 5);
+        Path ckpt;
+        Engine.getInstance().setRandomSeed(2);
+        try (Bimm model = Bimm.newModel(config, Device.cpu())) {
+            BimmTrainer ventral =
+                    new BimmTrainer(model, TrainOptions.builder().optStage(Stage.VENTRAL).build());
+            ventral.step(data.next(2));
+            ckpt = Checkpoints.save(ventral, dir, Map.of());
+        }
+        Engine.getInstance().setRandomSeed(3);
+        try (Bimm model = Bimm.newModel(config, Device.cpu())) {
+            BimmTrainer joint =
+                    new BimmTrainer(model, TrainOptions.builder().optStage(Stage.JOINT).build());
+            Checkpoints.load(joint, ckpt);
+            model.inflateDorsalFromVentral();
+            Map<String, float[]> p = snapshot(model);
+            // unshared block 5 copied; 3-D kernel = 2-D kernel / 2 on both frames
+            assertThat(p.get("dorsal.block_5.attn.qkv_weight"))
+                    .containsExactly(p.get("ventral.block_5.attn.qkv_weight"));
+            float[] k2 = p.get("ventral.patch_embed.proj_weight"); // [D,3,16,16]
+            float[] k3 = p.get("dorsal.patch_embed.proj_weight"); // [D,3,2,16,16]
+            for (int oc = 0; oc < 96 * 3; oc++) {
+                for (int f = 0; f < 2; f++) {
+                    for (int i = 0; i < 256; i++) {
+                        assertThat(k3[(oc * 2 + f) * 256 + i]).isEqualTo(k2[oc * 256 + i] / 2);
+                    }
+                }
+            }
+            StepResult r = joint.step(data.next(2));
+            assertThat(r.skipped()).isFalse();
+            assertThat(r.losses()).containsKeys("ventral_rgb", "dorsal_motion");
+        }
+    }
 }

@@ -44,7 +44,8 @@ class MemoryTest {
             }
             assertThat(managedArrays(model.getManager())).isEqualTo(model0);
             assertThat(managedArrays(system)).isEqualTo(system0);
-            assertThat(trainer.getStep()).isEqualTo(52);
+            // every step is either applied or counted by the non-finite guard
+            assertThat(trainer.getStep() + trainer.getSkippedSteps()).isEqualTo(52);
         }
     }
 }

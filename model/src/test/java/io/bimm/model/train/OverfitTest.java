@@ -6,8 +6,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
-import io.bimm.model.Preset;
 import io.bimm.model.Stage;
+import io.bimm.model.TestConfigs;
 import io.bimm.model.bench.SyntheticBatches;
 import org.junit.jupiter.api.Test;
 
@@ -16,13 +16,8 @@ class OverfitTest {
     @Test
     void jointLossOnOneFixedBatchDropsByNinetyPercent() {
         Engine.getInstance().setRandomSeed(7);
-        BimmConfig config =
-                BimmConfig.builder(Preset.TINY)
-                        .optEmbedDim(96, 3)
-                        .optDecoder(64, 2, 1, 1, 2)
-                        .optImageSize(32)
-                        .optFrames(4)
-                        .build();
+        // the tiny preset's widths and depths (D 192, 12 blocks, Dd 96) at a small input
+        BimmConfig config = TestConfigs.tinySmallInput().build();
         MaskedBatch batch = new SyntheticBatches(config, 1).next(2);
         TrainOptions options =
                 TrainOptions.builder()

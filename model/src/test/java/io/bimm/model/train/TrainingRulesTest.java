@@ -202,4 +202,27 @@ class TrainingRulesTest {
         }
         assertThat(new Shape(CONFIG.getDorsalMasked())).isEqualTo(new Shape(2 * 3));
     }
+
+    @Test
+    void totalLossWeighsTargetsAndScalesTheDorsalBranchByLambda() {
+        Engine.getInstance().setRandomSeed(8);
+        BimmConfig config = TestConfigs.micro().optWeights(1f, 2f, 3f).optLambda(0.5f).build();
+        try (Bimm model = Bimm.newModel(config, Device.cpu())) {
+            StepResult r =
+                    new BimmTrainer(model, TrainOptions.builder().build())
+                            .step(new SyntheticBatches(config, 1).next(2));
+            Map<String, Float> l = r.losses();
+            double ventral =
+                    l.get("ventral_gabor")
+                            + 2 * l.get("ventral_contour")
+                            + 3 * l.get("ventral_rgb");
+            double dorsal =
+                    l.get("dorsal_gabor")
+                            + 2 * l.get("dorsal_contour")
+                            + 3 * l.get("dorsal_motion");
+            assertThat((double) r.total()).isCloseTo(ventral + 0.5 * dorsal, within(1e-4));
+            // normalized targets start near unit variance, Gabor targets (uniform in [0,1)) do not
+            assertThat(l.get("ventral_rgb")).isBetween(0.5f, 3f);
+        }
+    }
 }
