@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.bimm.model.nn.NdOps;
 import io.bimm.model.nn.StageDecoder;
 import io.bimm.model.nn.StagedEncoder;
 import io.bimm.model.nn.TransformerBlock;
@@ -216,8 +217,9 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
         long c = v.getShape().get(v.getShape().dimension() - 1);
         NDArray mean = v.mean(new int[] {-1}, true);
         NDArray centered = v.sub(mean);
-        NDArray var = centered.square().sum(new int[] {-1}, true).div(c - 1);
-        return centered.div(var.add(1e-6f).sqrt());
+        NDManager m = v.getManager(); // scalars kept alive with the graph (see NdOps.mulScalar)
+        NDArray var = centered.square().sum(new int[] {-1}, true).div(m.create((float) (c - 1)));
+        return centered.div(var.add(m.create(1e-6f)).sqrt());
     }
 
     @Override
@@ -242,14 +244,14 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
                 NDArray pred = forwardDecoder(ps, t, h.get(level), vis, masked, training);
                 NDArray loss = forwardLoss(pred, inputs.get(t.key()), t.normalized());
                 losses.put(t, loss);
-                NDArray weighted = loss.mul(config.getWeight(level));
+                NDArray weighted = NdOps.mulScalar(loss, config.getWeight(level));
                 branch = branch == null ? weighted : branch.add(weighted);
             }
             if (branch == null) {
                 continue;
             }
             if (dorsalBranch) {
-                branch = branch.mul(config.getLambda());
+                branch = NdOps.mulScalar(branch, config.getLambda());
             }
             total = total == null ? branch : total.add(branch);
         }

@@ -59,7 +59,7 @@ public final class AttentionBlock extends AbstractBlock {
                         x.getManager()); // (3D)
         NDArray qkv = Linear.linear(x, ps.getValue(qkvWeight, dev, training), bias).head();
         qkv = qkv.reshape(b, n, 3, heads, dim / heads).transpose(2, 0, 3, 1, 4); // (3,B,H,N,hd)
-        NDArray qh = qkv.get(0).mul(1.0 / Math.sqrt((double) dim / heads));
+        NDArray qh = NdOps.mulScalar(qkv.get(0), (float) (1.0 / Math.sqrt((double) dim / heads)));
         NDArray kh = qkv.get(1);
         NDArray vh = qkv.get(2);
         NDArray att = qh.matMul(kh.transpose(0, 1, 3, 2)).softmax(-1); // (B, H, N, N)

@@ -25,6 +25,16 @@ public final class NdOps {
         return array;
     }
 
+    /**
+     * {@code x * v} for a scalar that autograd may save for backward. DJL's {@code mul(Number)}
+     * closes its temporary scalar right after the op, while PyTorch still holds the scalar's
+     * (Java-owned) memory in the graph: once the JVM frees it, backward reads garbage. The scalar
+     * made here lives in {@code x}'s manager, i.e. until the step's scope closes.
+     */
+    public static NDArray mulScalar(NDArray x, float v) {
+        return x.mul(x.getManager().create(v));
+    }
+
     /** LayerNorm over the last axis with the given affine parameters. */
     public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
         long d = x.getShape().get(x.getShape().dimension() - 1);

@@ -44,8 +44,9 @@ class MemoryTest {
             }
             assertThat(managedArrays(model.getManager())).isEqualTo(model0);
             assertThat(managedArrays(system)).isEqualTo(system0);
-            // every step is either applied or counted by the non-finite guard
-            assertThat(trainer.getStep() + trainer.getSkippedSteps()).isEqualTo(52);
+            // no step may hit the non-finite guard (it did when autograd read freed scalars)
+            assertThat(trainer.getSkippedSteps()).isZero();
+            assertThat(trainer.getStep()).isEqualTo(52);
         }
     }
 }
