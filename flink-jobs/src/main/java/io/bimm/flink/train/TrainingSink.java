@@ -265,34 +265,56 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         g.gauge("pendingSamples", (Gauge<Integer>) () -> pending.size());
         g.gauge("residentMemoryMb", (Gauge<Long>) TrainingSink::residentMemoryMb);
         idleSince = System.nanoTime();
+        // Full batches restored from state are trained now, not when the next sample arrives
+        // (which may never come).
+        try {
+            drain(NO_OUTPUT);
+        } catch (Exception e) {
+            throw new IllegalStateException("Training the restored samples failed: " + e, e);
+        }
     }
+
+    private static final Collector<Long> NO_OUTPUT =
+            new Collector<>() {
+                @Override
+                public void collect(Long record) {}
+
+                @Override
+                public void close() {}
+            };
 
     @Override
     public void processElement(TrainingSample sample, Context ctx, Collector<Long> out)
             throws Exception {
         pending.add(sample);
+        drain(out);
+    }
+
+    /**
+     * Starts a step for every full batch waiting, the previous one overlapping the assembly of the
+     * next. Past {@code train.max-steps} the samples stay in state: the next run trains them.
+     */
+    private void drain(Collector<Long> out) throws Exception {
         int batch = trainer.getOptions().getBatchSize();
-        if (pending.size() < batch || reachedMaxSteps()) {
-            // Past --max-steps the samples stay in state: the next run trains them.
-            return;
+        while (pending.size() >= batch && !reachedMaxSteps()) {
+            List<TrainingSample> samples = new ArrayList<>(pending.subList(0, batch));
+            // Built on this thread while the previous step still runs on the trainer thread.
+            MaskedBatch next = SampleBatches.of(config, trainer.getOptions().getStage(), samples);
+            awaitStep(out);
+            pending.subList(0, batch).clear();
+            long waited = (System.nanoTime() - idleSince) / 1_000_000;
+            lastDataWaitMillis = waited;
+            dataWaitMillis.update(waited);
+            inFlight =
+                    trainerThread.submit(
+                            () -> {
+                                long t0 = System.nanoTime();
+                                StepResult r = trainer.step(next);
+                                stepMillis.update((System.nanoTime() - t0) / 1_000_000);
+                                return r;
+                            });
+            samplesTrained.inc(samples.size());
         }
-        List<TrainingSample> samples = new ArrayList<>(pending.subList(0, batch));
-        // Built on this thread while the previous step still runs on the trainer thread.
-        MaskedBatch next = SampleBatches.of(config, trainer.getOptions().getStage(), samples);
-        awaitStep(out);
-        pending.subList(0, batch).clear();
-        long waited = (System.nanoTime() - idleSince) / 1_000_000;
-        lastDataWaitMillis = waited;
-        dataWaitMillis.update(waited);
-        inFlight =
-                trainerThread.submit(
-                        () -> {
-                            long t0 = System.nanoTime();
-                            StepResult r = trainer.step(next);
-                            stepMillis.update((System.nanoTime() - t0) / 1_000_000);
-                            return r;
-                        });
-        samplesTrained.inc(samples.size());
     }
 
     private boolean reachedMaxSteps() {
