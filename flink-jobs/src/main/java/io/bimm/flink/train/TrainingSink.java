@@ -1,7 +1,6 @@
 package io.bimm.flink.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.bimm.flink.sample.TrainingSample;
@@ -118,26 +117,6 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         this.initFrom = initFrom;
     }
 
-    /** The DJL device for {@code name}: auto picks the GPU when DJL sees one, else the CPU. */
-    public static Device device(String name) {
-        int gpus = Engine.getInstance().getGpuCount();
-        switch (name) {
-            case "cpu":
-                return Device.cpu();
-            case "gpu":
-                if (gpus == 0) {
-                    throw new IllegalArgumentException(
-                            "train.device is gpu but DJL sees no GPU on this machine.");
-                }
-                return Device.gpu();
-            case "auto":
-                return gpus > 0 ? Device.gpu() : Device.cpu();
-            default:
-                throw new IllegalArgumentException(
-                        "train.device must be auto, cpu or gpu, not '" + name + "'.");
-        }
-    }
-
     @Override
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
         config = BimmConfig.fromJson(configJson);
@@ -152,7 +131,7 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
                             t.setDaemon(true);
                             return t;
                         });
-        Device dev = device(device);
+        Device dev = BimmTrainer.resolveDevice(device);
         trainer = onTrainer(() -> new BimmTrainer(Bimm.newModel(config, dev), options));
         LOG.info(
                 "Training {} ({} parameters) on {}, stage {}, batch {}",
