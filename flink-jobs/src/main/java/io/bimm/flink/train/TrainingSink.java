@@ -67,6 +67,9 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
     /** Accumulator with the number of steps trained, polled by {@code bimm train}. */
     public static final String STEPS_ACCUMULATOR = "bimm-steps";
 
+    /** File in the checkpoint directory describing the newest Flink checkpoint's training state. */
+    public static final String PROGRESS_FILE = "progress.json";
+
     private final String configJson;
     private final String trainOptionsJson;
     private final String device;
@@ -380,6 +383,25 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         pointerState.update(List.of(p.toString()));
         pendingState.update(new ArrayList<>(pending));
         flinkCheckpointDirs.put(ctx.getCheckpointId(), dir);
+        p.addProperty("samples_seen", trainer.getSamplesSeen());
+        p.addProperty("pending_samples", pending.size());
+        p.addProperty("flink_checkpoint_id", ctx.getCheckpointId());
+        writeProgress(p);
+    }
+
+    /**
+     * Writes {@code progress.json} beside the checkpoints: what the latest Flink checkpoint holds
+     * (model step, samples trained, samples waiting in the partial batch). Samples trained plus
+     * pending is every sample the job has taken from Kafka, each once.
+     */
+    private void writeProgress(JsonObject progress) throws IOException {
+        Path tmp = checkpoints.root().resolve(".progress-" + System.nanoTime());
+        Files.writeString(tmp, progress.toString());
+        Files.move(
+                tmp,
+                checkpoints.root().resolve(PROGRESS_FILE),
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Override
