@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.description.HtmlFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,9 +102,21 @@ public final class TrainCommand implements Callable<Integer> {
                     String.format(
                             "  %-34s default %s%n",
                             o.key(), o.hasDefaultValue() ? o.defaultValue() : "(none)"));
-            sb.append(String.format("      %s%n", o.description().toString().replace("%", "%%")));
+            sb.append(String.format("      %s%n", plainText(o).replace("%", "%%")));
         }
         return sb.toString();
+    }
+
+    /** An option's description as plain text (Flink formats descriptions as HTML). */
+    static String plainText(ConfigOption<?> option) {
+        return new HtmlFormatter()
+                .format(option.description())
+                .replaceAll("<[^>]+>", "")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
     }
 
     /** The job's configuration: -D values, then the named flags on top. */
