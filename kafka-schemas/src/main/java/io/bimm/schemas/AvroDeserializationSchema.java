@@ -3,7 +3,6 @@ package io.bimm.schemas;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 
 /**
  * Flink {@link DeserializationSchema} reading Avro single-object encoding of any shipped schema
@@ -35,6 +34,6 @@ public final class AvroDeserializationSchema<T extends SpecificRecordBase>
 
     @Override
     public TypeInformation<T> getProducedType() {
-        return new AvroTypeInfo<>(codec.type());
+        return AvroRecordTypeInfo.forRecord(codec.type());
     }
 }

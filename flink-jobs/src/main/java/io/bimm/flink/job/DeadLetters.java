@@ -1,6 +1,6 @@
 package io.bimm.flink.job;
 
-import io.bimm.flink.sample.AvroRecordTypeInfo;
+import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.AvroSerializationSchema;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;

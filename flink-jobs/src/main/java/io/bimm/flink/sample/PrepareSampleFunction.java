@@ -1,6 +1,7 @@
 package io.bimm.flink.sample;
 
 import io.bimm.flink.decode.DecodeException;
+import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.VideoClip;

@@ -11,6 +11,7 @@ import io.bimm.model.BimmConfig;
 import io.bimm.model.Preset;
 import io.bimm.model.Stage;
 import io.bimm.model.train.TrainOptions;
+import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.VideoClip;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -18,7 +19,6 @@ import java.util.Locale;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -107,7 +107,7 @@ public final class TrainJob {
                         .process(new DecodeClipFunction())
                         .uid("decode-record")
                         .name("decode-record")
-                        .returns(new AvroTypeInfo<>(VideoClip.class));
+                        .returns(AvroRecordTypeInfo.VIDEO_CLIP);
         int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
         SingleOutputStreamOperator<TrainingSample> samples =
                 clips.rebalance()

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.testutil.Videos;
+import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.VideoClip;
 import java.awt.image.BufferedImage;

@@ -1,7 +1,5 @@
-package io.bimm.flink.sample;
+package io.bimm.schemas;
 
-import io.bimm.schemas.DeadLetter;
-import io.bimm.schemas.VideoClip;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

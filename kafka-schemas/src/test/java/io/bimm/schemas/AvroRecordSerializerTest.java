@@ -1,9 +1,7 @@
-package io.bimm.flink.sample;
+package io.bimm.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.bimm.schemas.DeadLetter;
-import io.bimm.schemas.VideoClip;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;

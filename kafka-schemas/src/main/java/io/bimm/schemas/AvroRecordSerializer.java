@@ -1,6 +1,5 @@
-package io.bimm.flink.sample;
+package io.bimm.schemas;
 
-import io.bimm.schemas.AvroCodec;
 import java.io.IOException;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
