@@ -2,9 +2,12 @@ package io.bimm.flink.job;
 
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.AvroCodecException;
+import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.VideoClip;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -13,7 +16,8 @@ import org.apache.flink.util.Collector;
  * Decodes the Avro value of a Kafka record into a {@link VideoClip}; a value that is not a clip of
  * any shipped schema version goes to the dead-letter side output with reason {@code bad_record}.
  */
-public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, VideoClip> {
+public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, VideoClip>
+        implements ResultTypeQueryable<VideoClip> {
 
     private static final long serialVersionUID = 1L;
 
@@ -47,5 +51,10 @@ public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, Video
         }
         records.inc();
         out.collect(clip);
+    }
+
+    @Override
+    public TypeInformation<VideoClip> getProducedType() {
+        return AvroRecordTypeInfo.VIDEO_CLIP;
     }
 }

@@ -11,7 +11,6 @@ import io.bimm.model.BimmConfig;
 import io.bimm.model.Preset;
 import io.bimm.model.Stage;
 import io.bimm.model.train.TrainOptions;
-import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.VideoClip;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -106,8 +105,7 @@ public final class TrainJob {
                         .uid("kafka-clips")
                         .process(new DecodeClipFunction())
                         .uid("decode-record")
-                        .name("decode-record")
-                        .returns(AvroRecordTypeInfo.VIDEO_CLIP);
+                        .name("decode-record");
         int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
         SingleOutputStreamOperator<TrainingSample> samples =
                 clips.rebalance()

@@ -1,5 +1,6 @@
 package io.bimm.flink.testutil;
 
+import io.bimm.flink.ingest.TestVideos;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,19 +10,13 @@ import java.nio.file.Path;
 public final class Videos {
     private Videos() {}
 
+    /** The sample video directory (see {@link TestVideos#dir()}: a clear error when missing). */
     public static Path dir() {
-        Path d = Path.of("").toAbsolutePath();
-        for (; d != null; d = d.getParent()) {
-            Path v = d.resolve("../shared/data/videos").normalize();
-            if (Files.isDirectory(v)) {
-                return v;
-            }
-        }
-        return Path.of("/work/shared/data/videos");
+        return TestVideos.dir();
     }
 
     public static Path path(String name) {
-        return dir().resolve(name);
+        return TestVideos.file(name);
     }
 
     /**
