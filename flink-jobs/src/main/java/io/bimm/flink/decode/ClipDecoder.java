@@ -4,6 +4,9 @@ import io.bimm.flink.sample.SampleRandom;
 import io.bimm.schemas.DeadLetterReason;
 import java.io.ByteArrayInputStream;
 import java.util.SplittableRandom;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -70,15 +73,15 @@ public final class ClipDecoder implements AutoCloseable {
         FFmpegFrameGrabber grabber = open(data);
         width = grabber.getImageWidth();
         height = grabber.getImageHeight();
-        known = grabber.getLengthInFrames();
+        // SPEC 1's F is the number of decoded frames. Headers are not trusted for it (Matroska
+        // segments have no count, AVI headers can lie): one demux-only pass counts the video
+        // packets, a frame each, at a small fraction of the cost of decoding. Should the stream
+        // yield fewer frames than packets, sampling notices and counts by decoding.
+        known = countPackets(grabber, deadline);
+        closeQuietly(grabber);
+        grabber = null;
         SplittableRandom rnd =
                 SampleRandom.of(runSeed, clipId, draw, SampleRandom.Purpose.SAMPLING);
-        if (known <= 0 || known > options.maxFrames()) {
-            // The container does not say (or says something implausible): count by decoding.
-            closeQuietly(grabber);
-            grabber = null;
-            known = countFrames(data, deadline);
-        }
         DecodedClip clip = sample(data, grabber, known, width, height, rnd, deadline);
         if (clip == null) {
             // The container over-stated its frame count; resample with the decoded count.
@@ -143,6 +146,32 @@ public final class ClipDecoder implements AutoCloseable {
                             + ".");
         }
         return grabber;
+    }
+
+    private int countPackets(FFmpegFrameGrabber grabber, long deadline) throws DecodeException {
+        AVFormatContext ic = grabber.getFormatContext();
+        int video = -1;
+        for (int i = 0; i < ic.nb_streams(); i++) {
+            if (ic.streams(i).codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO) {
+                video = i; // the stream FFmpegFrameGrabber decodes: the first video stream
+                break;
+            }
+        }
+        int n = 0;
+        try {
+            AVPacket pkt;
+            while ((pkt = grabber.grabPacket()) != null) {
+                if (pkt.stream_index() == video) {
+                    n++;
+                    checkLimits(n, deadline);
+                }
+                avcodec.av_packet_unref(pkt);
+            }
+        } catch (FFmpegFrameGrabber.Exception e) {
+            throw new DecodeException(
+                    DeadLetterReason.DECODE_ERROR, "Demuxing failed: " + e.getMessage(), e);
+        }
+        return n;
     }
 
     private int countFrames(byte[] data, long deadline) throws DecodeException {

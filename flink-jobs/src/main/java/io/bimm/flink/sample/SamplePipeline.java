@@ -7,6 +7,8 @@ import io.bimm.flink.masking.Mask;
 import io.bimm.flink.masking.MaskGenerator;
 import io.bimm.flink.targets.ClipTargets;
 import io.bimm.flink.targets.TargetComputer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.SplittableRandom;
 
 /**
@@ -21,7 +23,9 @@ public final class SamplePipeline implements AutoCloseable {
     private final PrepOptions options;
     private final ClipDecoder decoder;
     private final TargetComputer targets;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private final long[] stageNanos = new long[3];
+    private final long[] stageCpuNanos = new long[3];
     private DecodedClip lastClip;
     private ClipTargets lastTargets;
     private Mask lastVentral;
@@ -36,10 +40,13 @@ public final class SamplePipeline implements AutoCloseable {
     /** Turns one clip's container bytes into a sample; the exception carries the reason. */
     public TrainingSample process(byte[] data, String clipId, int draw) throws DecodeException {
         long t0 = System.nanoTime();
+        long c0 = THREADS.getCurrentThreadCpuTime();
         DecodedClip clip = decoder.decode(data, clipId, options.seed(), draw);
         long t1 = System.nanoTime();
+        long c1 = THREADS.getCurrentThreadCpuTime();
         ClipTargets tg = targets.compute(clip);
         long t2 = System.nanoTime();
+        long c2 = THREADS.getCurrentThreadCpuTime();
         int t = clip.frames();
         int g = clip.size() / SampleAssembler.PATCH;
         SplittableRandom vr =
@@ -57,6 +64,10 @@ public final class SamplePipeline implements AutoCloseable {
         TrainingSample sample =
                 SampleAssembler.assemble(clipId, draw, clip, tg, ventralFrame, ventral, dorsal);
         long t3 = System.nanoTime();
+        long c3 = THREADS.getCurrentThreadCpuTime();
+        stageCpuNanos[0] += c1 - c0;
+        stageCpuNanos[1] += c2 - c1;
+        stageCpuNanos[2] += c3 - c2;
         stageNanos[0] += t1 - t0;
         stageNanos[1] += t2 - t1;
         stageNanos[2] += t3 - t2;
@@ -70,6 +81,14 @@ public final class SamplePipeline implements AutoCloseable {
     /** Cumulative nanoseconds per stage of {@link #STAGES}. */
     public long[] stageNanos() {
         return stageNanos.clone();
+    }
+
+    /**
+     * Cumulative CPU nanoseconds of this thread per stage: what the stage costs one core,
+     * independent of other load on the machine (for {@code bimm bench prep}).
+     */
+    public long[] stageCpuNanos() {
+        return stageCpuNanos.clone();
     }
 
     /** Frames decoded so far (sampled or not). */

@@ -4,20 +4,26 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * V1 target (SPEC section 2): Gabor energy of the 8 complex filters, pooled over 8x8 cells and
  * L2-normalized per cell.
  *
- * <p>Each complex response {@code g (*) Re + i g (*) Im} comes from one inverse FFT: the gray frame
- * is padded with {@code BORDER_REFLECT_101} by the largest kernel radius R (14) and transformed
- * once, then multiplied by the precomputed spectrum of each complex kernel. With the padding inside
- * the FFT size N (256 for S = 224), circular correlation equals {@code filter2D}'s linear one on
- * every output pixel, so the result matches it to float rounding. One forward and 8 inverse FFTs
- * per frame replace 16 direct 2-D correlations with kernels up to 29x29 (841 taps); measured, the
- * separable split does not pay off for the diagonal kernels, whose truncated-square support needs a
- * rank-8 decomposition to stay within float tolerance.
+ * <p>The axis-aligned filters (theta 0 and pi/2) are separable, and their real and imaginary parts
+ * share the Gaussian factor: one pass with it, then one per part. Each diagonal filter's complex
+ * response {@code g (*) Re + i g (*) Im} comes from one inverse FFT: the gray frame is padded with
+ * {@code BORDER_REFLECT_101} by the largest kernel radius R (14) and transformed once, then
+ * multiplied by the precomputed spectrum of each complex kernel. With the padding inside the FFT
+ * size N (256 for S = 224), circular correlation equals {@code filter2D}'s linear one on every
+ * output pixel, so the result matches it to float rounding. The kernels' spectra are shifted so
+ * that the outputs land in the first S rows, the only rows the inverse transform computes.
+ * Measured, the separable split does not pay off for the diagonal kernels, whose truncated-square
+ * support needs a rank-8 decomposition to stay within float tolerance. Magnitude and 8x8 cell means
+ * run in OpenCV (SIMD), so no full-size plane is copied into Java.
  *
  * <p>Output layout: (S/8, S/8, 8) row-major float, filter index last. Not thread safe.
  */
@@ -30,20 +36,25 @@ public final class GaborEnergy implements AutoCloseable {
     private final int n;
     private final Mat[] spectra = new Mat[GaborBank.FILTERS];
 
-    /** Per separable filter: row and column factors of the real and the imaginary part. */
+    /** Per separable filter: the shared Gaussian factor, then the real and imaginary wave. */
     private final Mat[][] factors = new Mat[GaborBank.FILTERS][];
 
     private final Mat grayMat;
+    private final Mat sepShared = new Mat();
+    private final Mat one = vector(new float[] {1f});
     private final Mat sepRe = new Mat();
     private final Mat sepIm = new Mat();
-    private final float[] reBuf;
-    private final float[] imBuf;
     private final Mat padded;
     private final Mat imageSpectrum = new Mat();
     private final Mat product = new Mat();
-    private final Mat response = new Mat();
+    private final Mat response;
+    private final Mat responseRoi;
+    private final MatVector planes = new MatVector(2);
+    private final Mat energy = new Mat();
+    private final Mat cellMeans = new Mat();
+    private final Size cellSize;
+    private final Point anchor = new Point(-1, -1);
     private final float[] paddedBuf;
-    private final float[] responseBuf;
     private final float[] cellSums;
 
     /** Prepares the filters' spectra for frames of size {@code S x S}, S a multiple of 8. */
@@ -56,16 +67,24 @@ public final class GaborEnergy implements AutoCloseable {
         this.n = opencv_core.getOptimalDFTSize(size + 2 * pad);
         this.padded = new Mat(n, n, opencv_core.CV_32F);
         this.paddedBuf = new float[n * n];
-        this.responseBuf = new float[n * n * 2];
         this.cellSums = new float[(size / CELL) * (size / CELL)];
+        this.cellSize = new Size(size / CELL, size / CELL);
         this.grayMat = new Mat(size, size, opencv_core.CV_32F);
-        this.reBuf = new float[size * size];
-        this.imBuf = new float[size * size];
+        this.response = new Mat(n, n, opencv_core.CV_32FC2);
+        try (Rect roi = new Rect(0, 0, size, size)) {
+            this.responseRoi = new Mat(response, roi);
+        }
         for (int j = 0; j < GaborBank.FILTERS; j++) {
             if (GaborBank.separable(j)) {
                 float[][] re = GaborBank.separableFactors(j, 0);
                 float[][] im = GaborBank.separableFactors(j, Math.PI / 2);
-                factors[j] = new Mat[] {vector(re[0]), vector(re[1]), vector(im[0]), vector(im[1])};
+                // The real and imaginary parts share their Gaussian factor (the column factor for
+                // theta 0, the row factor for pi/2): filter with it once, then apply the two
+                // wave factors, three passes instead of four. Stored as {shared, waveRe, waveIm}.
+                boolean alongX = j % 4 == 0;
+                int shared = alongX ? 1 : 0;
+                int wave = 1 - shared;
+                factors[j] = new Mat[] {vector(re[shared]), vector(re[wave]), vector(im[wave])};
             } else {
                 spectra[j] = kernelSpectrum(j);
             }
@@ -101,7 +120,9 @@ public final class GaborEnergy implements AutoCloseable {
             for (int jj = 0; jj < ks; jj++) {
                 int qy = i - a;
                 int qx = jj - a;
-                int idx = (Math.floorMod(-qy, n) * n + Math.floorMod(-qx, n)) * 2;
+                // Shifted by the padding, so the frame's outputs land in rows and columns
+                // [0, S) of the inverse transform, which then computes only those S rows.
+                int idx = (Math.floorMod(-pad - qy, n) * n + Math.floorMod(-pad - qx, n)) * 2;
                 h[idx] = re[i * ks + jj];
                 h[idx + 1] = im[i * ks + jj];
             }
@@ -127,39 +148,27 @@ public final class GaborEnergy implements AutoCloseable {
         try (FloatPointer p = new FloatPointer(padded.data())) {
             p.put(paddedBuf);
         }
-        opencv_core.dft(padded, imageSpectrum, opencv_core.DFT_COMPLEX_OUTPUT, 0);
+        opencv_core.dft(padded, imageSpectrum, opencv_core.DFT_COMPLEX_OUTPUT, size + 2 * pad);
         int cells = size / CELL;
-        float inv = 1f / (CELL * CELL);
         try (FloatPointer p = new FloatPointer(grayMat.data())) {
             p.put(gray);
         }
         for (int j = 0; j < GaborBank.FILTERS; j++) {
-            java.util.Arrays.fill(cellSums, 0f);
             if (factors[j] != null) {
                 separableResponse(j);
-                for (int y = 0; y < size; y++) {
-                    int row = y * size;
-                    int cellRow = (y / CELL) * cells;
-                    for (int x = 0; x < size; x++) {
-                        float re = reBuf[row + x];
-                        float im = imBuf[row + x];
-                        cellSums[cellRow + x / CELL] += (float) Math.sqrt(re * re + im * im);
-                    }
-                }
+                opencv_core.magnitude(sepRe, sepIm, energy);
             } else {
                 fftResponse(j);
-                for (int y = 0; y < size; y++) {
-                    int row = ((y + pad) * n + pad) * 2;
-                    int cellRow = (y / CELL) * cells;
-                    for (int x = 0; x < size; x++) {
-                        float re = responseBuf[row + 2 * x];
-                        float im = responseBuf[row + 2 * x + 1];
-                        cellSums[cellRow + x / CELL] += (float) Math.sqrt(re * re + im * im);
-                    }
-                }
+                opencv_core.split(responseRoi, planes);
+                opencv_core.magnitude(planes.get(0), planes.get(1), energy);
+            }
+            // INTER_AREA at an integer factor is the plain mean over each 8x8 cell.
+            opencv_imgproc.resize(energy, cellMeans, cellSize, 0, 0, opencv_imgproc.INTER_AREA);
+            try (FloatPointer p = new FloatPointer(cellMeans.data())) {
+                p.get(cellSums);
             }
             for (int c = 0; c < cellSums.length; c++) {
-                out[outOffset + c * GaborBank.FILTERS + j] = cellSums[c] * inv;
+                out[outOffset + c * GaborBank.FILTERS + j] = cellSums[c];
             }
         }
         normalizeCells(out, outOffset, cells * cells);
@@ -167,40 +176,33 @@ public final class GaborEnergy implements AutoCloseable {
 
     private void separableResponse(int j) {
         Mat[] f = factors[j];
-        try (Point anchor = new Point(-1, -1)) {
-            opencv_imgproc.sepFilter2D(
-                    grayMat,
-                    sepRe,
-                    opencv_core.CV_32F,
-                    f[0],
-                    f[1],
-                    anchor,
-                    0,
-                    opencv_core.BORDER_REFLECT_101);
-            opencv_imgproc.sepFilter2D(
-                    grayMat,
-                    sepIm,
-                    opencv_core.CV_32F,
-                    f[2],
-                    f[3],
-                    anchor,
-                    0,
-                    opencv_core.BORDER_REFLECT_101);
+        if (j % 4 == 0) {
+            // theta 0: Gaussian down the columns, waves along the rows.
+            sepFilter(grayMat, sepShared, one, f[0]);
+            sepFilter(sepShared, sepRe, f[1], one);
+            sepFilter(sepShared, sepIm, f[2], one);
+        } else {
+            sepFilter(grayMat, sepShared, f[0], one);
+            sepFilter(sepShared, sepRe, one, f[1]);
+            sepFilter(sepShared, sepIm, one, f[2]);
         }
-        try (FloatPointer r = new FloatPointer(sepRe.data());
-                FloatPointer i = new FloatPointer(sepIm.data())) {
-            r.get(reBuf);
-            i.get(imBuf);
-        }
+    }
+
+    private void sepFilter(Mat src, Mat dst, Mat rowKernel, Mat columnKernel) {
+        opencv_imgproc.sepFilter2D(
+                src,
+                dst,
+                opencv_core.CV_32F,
+                rowKernel,
+                columnKernel,
+                anchor,
+                0,
+                opencv_core.BORDER_REFLECT_101);
     }
 
     private void fftResponse(int j) {
         opencv_core.mulSpectrums(imageSpectrum, spectra[j], product, 0);
         opencv_core.dft(product, response, opencv_core.DFT_INVERSE | opencv_core.DFT_SCALE, 0);
-        // Rows [pad, pad+S) of the response hold the frame's outputs.
-        try (FloatPointer r = new FloatPointer(response.data())) {
-            r.get(responseBuf, 0, (size + pad) * n * 2);
-        }
     }
 
     /** Divides each cell's 8 values by their L2 norm + 1e-6 (SPEC section 2). */
@@ -262,11 +264,19 @@ public final class GaborEnergy implements AutoCloseable {
             }
         }
         grayMat.close();
+        sepShared.close();
+        one.close();
         sepRe.close();
         sepIm.close();
         padded.close();
         imageSpectrum.close();
         product.close();
+        responseRoi.close();
         response.close();
+        planes.close();
+        energy.close();
+        cellMeans.close();
+        cellSize.close();
+        anchor.close();
     }
 }

@@ -201,6 +201,35 @@ class ClipDecoderTest {
     }
 
     @Test
+    void frameCountOfAMatroskaSegmentComesFromItsPacketsWithoutDecodingItTwice() throws Exception {
+        // Segments written by ingest are Matroska, whose header has no frame count.
+        List<byte[]> segments = new ArrayList<>();
+        new io.bimm.flink.ingest.VideoSegmenter(4)
+                .segment(
+                        Videos.path("Megamind.avi"),
+                        Videos.bytes("Megamind.avi"),
+                        (probe, seg) -> segments.add(seg.data()));
+        assertThat(segments).hasSizeGreaterThan(1);
+        byte[] seg = segments.get(1);
+        int frames = 0;
+        try (FFmpegFrameGrabber g =
+                new FFmpegFrameGrabber(new java.io.ByteArrayInputStream(seg), seg.length + 1)) {
+            g.start();
+            assertThat(g.getFormat()).contains("matroska");
+            while (g.grabFrame(false, true, false, false) != null) {
+                frames++;
+            }
+        }
+        try (ClipDecoder d = new ClipDecoder(small().optDeterministic(true).build())) {
+            DecodedClip clip = d.decode(seg, "seg", 7, 0);
+            assertThat(clip.frameCount()).isEqualTo(frames);
+            // Deterministic: offset 1, so only the window is decoded, once.
+            int window = (T - 1) * TAU + 2;
+            assertThat(d.framesDecoded()).isEqualTo(window).isLessThan(frames);
+        }
+    }
+
+    @Test
     void megamindBugyDecodesAllItsFrames() throws Exception {
         // FFmpeg 7.1 decodes all 270 frames of this file without error (even with
         // err_detect=explode), so it becomes a sample rather than a dead letter.

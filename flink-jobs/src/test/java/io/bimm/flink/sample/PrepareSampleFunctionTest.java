@@ -62,7 +62,8 @@ class PrepareSampleFunctionTest {
             h.processElement(clip("cup", Videos.bytes("cup.mp4"), Map.of("bimm.draw", "1")), 1);
             h.processElement(clip("noise", random, Map.of()), 2);
             byte[] avi = Videos.bytes("Megamind.avi");
-            h.processElement(clip("short", java.util.Arrays.copyOf(avi, 20_000), Map.of()), 3);
+            // Header and the first 6 frames: decodes, but the window needs 8.
+            h.processElement(clip("short", java.util.Arrays.copyOf(avi, 60_000), Map.of()), 3);
 
             List<TrainingSample> out = h.extractOutputValues();
             assertThat(out).hasSize(2);
