@@ -11,6 +11,7 @@ import io.bimm.model.Target;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.train.BimmTrainer;
 import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.Predictions;
 import io.bimm.model.train.StepResult;
 import io.bimm.model.train.TrainOptions;
 import java.io.IOException;
@@ -99,6 +100,7 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
     private transient volatile long lastDataWaitMillis;
     private transient volatile long lastCheckpointMillis;
     private transient long idleSince;
+    private transient ValidationPictures pictures;
 
     /** A sink training {@code config} with {@code options}; see {@link TrainJobOptions}. */
     public TrainingSink(
@@ -269,6 +271,7 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
     public void processElement(TrainingSample sample, Context ctx, Collector<Long> out)
             throws Exception {
         pending.add(sample);
+        offerValidation(sample);
         drain(out);
     }
 
@@ -342,6 +345,48 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
                     r.total(),
                     dir,
                     finalStep ? " (final, train.max-steps reached)" : "");
+            writePictures(dir);
+        }
+    }
+
+    private void offerValidation(TrainingSample sample) {
+        try {
+            if (pictures == null) {
+                pictures =
+                        new ValidationPictures(
+                                Paths.get(checkpointDir), config, trainer.getOptions().getStage());
+            }
+            pictures.offer(sample);
+        } catch (IOException e) {
+            LOG.warn("Cannot keep the validation sample for the pictures: {}", e.toString());
+        }
+    }
+
+    /**
+     * The reconstruction pictures of the validation sample; a failure here never stops training.
+     */
+    private void writePictures(Path dir) {
+        if (pictures == null || pictures.sample() == null) {
+            return;
+        }
+        try {
+            long t0 = System.nanoTime();
+            MaskedBatch batch = pictures.batch();
+            Map<Target, float[]> predictions =
+                    onTrainer(
+                            () ->
+                                    Predictions.predict(
+                                            trainer.getModel(),
+                                            batch,
+                                            trainer.getOptions().getStage()));
+            List<Path> files = pictures.write(predictions, dir);
+            LOG.info(
+                    "pictures {} of clip {} in {} ms",
+                    files,
+                    pictures.sample().clipId,
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+            LOG.warn("Reconstruction pictures for {} failed: {}", dir, e.toString());
         }
     }
 

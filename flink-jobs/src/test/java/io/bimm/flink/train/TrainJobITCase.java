@@ -15,6 +15,7 @@ import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import javax.imageio.ImageIO;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -148,6 +150,22 @@ class TrainJobITCase {
             assertThat(r2.steps()).isEqualTo(4);
             JsonObject m4 = manifest(ckpt.resolve("step-000000000004"));
             assertThat(m4.get("samples_seen").getAsLong()).isEqualTo(8);
+            // Reconstruction pictures with each user-facing checkpoint, of one validation sample
+            // kept across the restart: same masked input, predictions that moved with training.
+            Path step4 = ckpt.resolve("step-000000000004");
+            for (String png :
+                    List.of(ReconstructionPictures.VENTRAL, ReconstructionPictures.DORSAL)) {
+                BufferedImage a = ImageIO.read(step2.resolve(png).toFile());
+                BufferedImage b = ImageIO.read(step4.resolve(png).toFile());
+                int cols = png.equals(ReconstructionPictures.VENTRAL) ? 8 : 7;
+                int gap = ReconstructionPictures.GAP;
+                int size = (a.getWidth() - (cols + 1) * gap) / cols;
+                int y0 = ReconstructionPictures.HEADER + gap;
+                int masked = png.equals(ReconstructionPictures.VENTRAL) ? 1 : 0;
+                int pred = masked + 2; // the first target's prediction
+                assertThat(tile(b, masked, y0, size)).isEqualTo(tile(a, masked, y0, size));
+                assertThat(tile(b, pred, y0, size)).isNotEqualTo(tile(a, pred, y0, size));
+            }
             // Step 3 started from step 2's optimizer state: no step 1 or 2 checkpoint was written
             // again by the second run.
             assertThat(Files.getLastModifiedTime(step2.resolve(Checkpoints.MANIFEST)).toInstant())
@@ -300,6 +318,11 @@ class TrainJobITCase {
     private static JsonObject progress(Path ckpt) throws Exception {
         return JsonParser.parseString(Files.readString(ckpt.resolve(TrainingSink.PROGRESS_FILE)))
                 .getAsJsonObject();
+    }
+
+    private static int[] tile(BufferedImage img, int col, int y0, int size) {
+        int x0 = ReconstructionPictures.GAP + col * (size + ReconstructionPictures.GAP);
+        return img.getRGB(x0, y0, size, size, null, 0, size);
     }
 
     private static JsonObject manifest(Path dir) throws Exception {

@@ -1,0 +1,59 @@
+package io.bimm.model.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import io.bimm.model.Bimm;
+import io.bimm.model.Stage;
+import io.bimm.model.Target;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The model's predictions for the masked tokens of a batch, without training: what the
+ * reconstruction pictures show (SPEC 4; the paper's Figures 5-6).
+ */
+public final class Predictions {
+
+    private Predictions() {}
+
+    /**
+     * Runs both branches' encoders and decoders of {@code stage} in inference mode.
+     *
+     * @return per switched-on target, the predictions {@code (B, M, C)} flattened row-major; for
+     *     contour, RGB and motion they are in the per-token normalized space the loss uses
+     */
+    public static Map<Target, float[]> predict(Bimm model, MaskedBatch batch, Stage stage) {
+        Map<Target, float[]> out = new EnumMap<>(Target.class);
+        boolean gradMode = JniUtils.isGradMode();
+        // Grad mode is per thread in PyTorch; no graph is needed here.
+        JniUtils.setGradMode(false);
+        try (NDManager scope = model.getManager().newSubManager()) {
+            NDList inputs = batch.toNDList(scope, stage);
+            ParameterStore ps = new ParameterStore(scope, false);
+            for (boolean dorsal : new boolean[] {false, true}) {
+                String p = dorsal ? "dorsal_" : "ventral_";
+                if (!inputs.contains(p + "pixels")) {
+                    continue;
+                }
+                NDArray vis = inputs.get(p + "visible_idx");
+                NDArray masked = inputs.get(p + "masked_idx");
+                NDList h = model.forwardEncoder(ps, dorsal, inputs.get(p + "pixels"), vis, false);
+                for (int level = 0; level < 3; level++) {
+                    Target t = Target.of(dorsal, level);
+                    if (model.getConfig().isTargetOn(t)) {
+                        out.put(
+                                t,
+                                model.forwardDecoder(ps, t, h.get(level), vis, masked, false)
+                                        .toFloatArray());
+                    }
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+        return out;
+    }
+}
