@@ -182,10 +182,64 @@ class TrainJobITCase {
             long held2 = p2.get("samples_seen").getAsLong() + p2.get("pending_samples").getAsLong();
             assertThat(held2).isBetween(held1, (long) good);
 
+            // Third run: make the produced count even (whole batches), train until every clip
+            // is in the model, and count: trained == produced, nothing pending, nothing twice.
+            int extra = good % 2 == 1 ? 1 : 2;
+            produceExtraClips(bootstrap, extra);
+            long produced = good + extra;
+            conf.set(TrainJobOptions.MAX_STEPS, produced / 2);
+            TrainRunner.Result r3 =
+                    TrainRunner.run(
+                            conf,
+                            false,
+                            null,
+                            freePort(),
+                            new PrintStream(
+                                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            assertThat(r3.steps()).isEqualTo(produced / 2);
+            JsonObject p3 = progress(ckpt);
+            assertThat(p3.get("samples_seen").getAsLong()).isEqualTo(produced);
+            assertThat(p3.get("pending_samples").getAsLong()).isZero();
+            assertThat(manifest(ckpt.resolve("latest")).get("samples_seen").getAsLong())
+                    .isEqualTo(produced);
+
             // Both damaged records reached the dead-letter topic, with reasons and bytes.
             Map<String, String> reasons = deadLetterReasons(bootstrap);
             assertThat(reasons).containsEntry("deserialize", "bad_record");
             assertThat(reasons.keySet()).contains("decode");
+        }
+    }
+
+    /** {@code n} more good clips: the whole of cup.mp4 (8 s), under new clip ids. */
+    private static void produceExtraClips(String bootstrap, int n) throws Exception {
+        byte[] cup = Files.readAllBytes(TestVideos.dir().resolve("cup.mp4"));
+        try (KafkaProducer<String, byte[]> p =
+                new KafkaProducer<>(
+                        Map.of("bootstrap.servers", bootstrap, "max.request.size", 16 << 20),
+                        new StringSerializer(),
+                        new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                VideoClip clip =
+                        VideoClip.newBuilder()
+                                .setClipId("extra-" + i)
+                                .setSourceUri("file:///cup.mp4")
+                                .setSegmentIndex(0)
+                                .setContainer("mp4")
+                                .setCodec("h264")
+                                .setData(ByteBuffer.wrap(cup))
+                                .setFrameRate(27)
+                                .setWidth(640)
+                                .setHeight(480)
+                                .setDurationMicros(8_100_000)
+                                .setIngestTimestamp(Instant.now())
+                                .build();
+                p.send(
+                                new ProducerRecord<>(
+                                        Topics.CLIPS,
+                                        "extra-" + i,
+                                        AvroCodec.of(VideoClip.class).encode(clip)))
+                        .get();
+            }
         }
     }
 
