@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.bytedeco.opencv.global.opencv_core;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,14 +36,7 @@ public final class BenchPrepCommand implements Callable<Integer> {
             description = "Directory of videos (default ../shared/data/videos).")
     Path videos;
 
-    @Option(names = "--size", defaultValue = "224", description = "Input size S (default 224).")
-    int size;
-
-    @Option(names = "--frames", defaultValue = "16", description = "Sampled frames T (default 16).")
-    int frames;
-
-    @Option(names = "--stride", defaultValue = "4", description = "Temporal stride (default 4).")
-    int stride;
+    @Mixin SamplingOptions sampling;
 
     @Option(
             names = "--deterministic",
@@ -107,13 +101,7 @@ public final class BenchPrepCommand implements Callable<Integer> {
             return 1;
         }
         opencv_core.setNumThreads(1);
-        DecodeOptions decode =
-                DecodeOptions.builder()
-                        .optSize(size)
-                        .optFrames(frames)
-                        .optStride(stride)
-                        .optDeterministic(deterministic)
-                        .build();
+        DecodeOptions decode = sampling.decode().optDeterministic(deterministic).build();
         try (SamplePipeline p = new SamplePipeline(PrepOptions.of(decode, 42))) {
             int draw = 0;
             for (int i = 0; i < clips.size(); i++) {
@@ -143,9 +131,9 @@ public final class BenchPrepCommand implements Callable<Integer> {
                     Locale.ROOT,
                     "prep S=%d T=%d tau=%d mode=%s videos=%d segment_s=%s inputs=%d clips=%d dead_letters=%d"
                             + " seconds=%.1f frames_decoded_per_s=%.0f%n",
-                    size,
-                    frames,
-                    stride,
+                    sampling.size,
+                    sampling.frames,
+                    sampling.stride,
                     deterministic ? "deterministic" : "training",
                     videoCount,
                     segmentSeconds <= 0 ? "whole" : String.valueOf(segmentSeconds),

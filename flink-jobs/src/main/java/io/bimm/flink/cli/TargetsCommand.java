@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,14 +35,7 @@ public final class TargetsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
 
-    @Option(names = "--size", defaultValue = "224", description = "Input size S (default 224).")
-    int size;
-
-    @Option(names = "--frames", defaultValue = "16", description = "Sampled frames T (default 16).")
-    int frames;
-
-    @Option(names = "--stride", defaultValue = "4", description = "Temporal stride (default 4).")
-    int stride;
+    @Mixin SamplingOptions sampling;
 
     @Option(names = "--deterministic", description = "Offset 1, scale 1, center crop, no flip.")
     boolean deterministic;
@@ -64,13 +58,7 @@ public final class TargetsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DecodeOptions decode;
         try {
-            decode =
-                    DecodeOptions.builder()
-                            .optSize(size)
-                            .optFrames(frames)
-                            .optStride(stride)
-                            .optDeterministic(deterministic)
-                            .build();
+            decode = sampling.decode().optDeterministic(deterministic).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -97,20 +85,25 @@ public final class TargetsCommand implements Callable<Integer> {
         Files.createDirectories(out);
         DecodedClip clip = p.lastClip();
         ClipTargets t = p.lastTargets();
-        int s = size;
+        int s = sampling.size;
         int px = s * s * 3;
-        byte[] x = new byte[frames * px];
-        byte[] y = new byte[frames * px];
-        for (int i = 0; i < frames; i++) {
+        byte[] x = new byte[sampling.frames * px];
+        byte[] y = new byte[sampling.frames * px];
+        for (int i = 0; i < sampling.frames; i++) {
             System.arraycopy(clip.x()[i], 0, x, i * px, px);
             System.arraycopy(clip.y()[i], 0, y, i * px, px);
         }
-        NpyWriter.writeUint8(out.resolve("frames.npy"), x, frames, s, s, 3);
-        NpyWriter.writeUint8(out.resolve("prev.npy"), y, frames, s, s, 3);
+        NpyWriter.writeUint8(out.resolve("frames.npy"), x, sampling.frames, s, s, 3);
+        NpyWriter.writeUint8(out.resolve("prev.npy"), y, sampling.frames, s, s, 3);
         NpyWriter.writeFloat32(
-                out.resolve("gabor.npy"), t.gabor(), frames, s / 8, s / 8, GaborBank.FILTERS);
-        NpyWriter.writeUint8(out.resolve("contour.npy"), t.contour(), frames, s, s);
-        NpyWriter.writeUint8(out.resolve("motion.npy"), t.motion(), frames, s, s, 3);
+                out.resolve("gabor.npy"),
+                t.gabor(),
+                sampling.frames,
+                s / 8,
+                s / 8,
+                GaborBank.FILTERS);
+        NpyWriter.writeUint8(out.resolve("contour.npy"), t.contour(), sampling.frames, s, s);
+        NpyWriter.writeUint8(out.resolve("motion.npy"), t.motion(), sampling.frames, s, s, 3);
         if (seed != null) {
             int g = s / 16;
             NpyWriter.writeBool(
@@ -118,7 +111,7 @@ public final class TargetsCommand implements Callable<Integer> {
             NpyWriter.writeBool(
                     out.resolve("dorsal_mask.npy"),
                     p.lastDorsalMask().toBooleans(),
-                    frames / 2 * g * g);
+                    sampling.frames / 2 * g * g);
         }
         if (png) {
             writeGrid(x, y, t.contour(), t.motion());
@@ -127,9 +120,10 @@ public final class TargetsCommand implements Callable<Integer> {
 
     /** One row per sampled frame: frame, previous frame, contour (white), motion. */
     private void writeGrid(byte[] x, byte[] y, byte[] contour, byte[] motion) throws IOException {
-        int s = size;
-        BufferedImage img = new BufferedImage(4 * s, frames * s, BufferedImage.TYPE_INT_RGB);
-        for (int i = 0; i < frames; i++) {
+        int s = sampling.size;
+        BufferedImage img =
+                new BufferedImage(4 * s, sampling.frames * s, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < sampling.frames; i++) {
             for (int r = 0; r < s; r++) {
                 for (int c = 0; c < s; c++) {
                     int p = (i * s + r) * s + c;
