@@ -6,6 +6,7 @@ import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.VideoClip;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
@@ -119,7 +120,15 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
         ctx.output(
                 DEAD_LETTERS,
                 DeadLetter.newBuilder()
-                        .setSourceUri(String.valueOf(clip.getClipId()))
+                        // Ingest keys records by clip id: the key and the source file locate it.
+                        .setKey(
+                                ByteBuffer.wrap(
+                                        String.valueOf(clip.getClipId())
+                                                .getBytes(StandardCharsets.UTF_8)))
+                        .setSourceUri(
+                                clip.getSourceUri() != null
+                                        ? String.valueOf(clip.getSourceUri())
+                                        : String.valueOf(clip.getClipId()))
                         .setStage("decode")
                         .setReasonCode(reason.code())
                         .setMessage(message == null ? reason.code() : message)

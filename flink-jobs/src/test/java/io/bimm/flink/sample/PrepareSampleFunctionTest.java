@@ -79,7 +79,11 @@ class PrepareSampleFunctionTest {
             assertThat(dead).hasSize(2);
             List<DeadLetter> letters = dead.stream().map(StreamRecord::getValue).toList();
             assertThat(letters.get(0).getReasonCode()).isEqualTo(DeadLetterReason.NOT_VIDEO.code());
-            assertThat(letters.get(0).getSourceUri()).isEqualTo("noise");
+            assertThat(letters.get(0).getSourceUri()).isEqualTo("file:///noise");
+            assertThat(letters.get(0).getKey())
+                    .isEqualTo(
+                            ByteBuffer.wrap(
+                                    "noise".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             assertThat(letters.get(0).getStage()).isEqualTo("decode");
             assertThat(letters.get(0).getOriginalBytes()).isEqualTo(ByteBuffer.wrap(random));
             assertThat(letters.get(1).getReasonCode()).isEqualTo(DeadLetterReason.TOO_SHORT.code());

@@ -110,10 +110,10 @@ class PrepareSampleITCase {
                         "sample Megamind_bugy.avi 6",
                         "sample box.mp4 6",
                         "sample cup.mp4 6",
-                        "dead random not_video",
-                        "dead truncated not_video",
-                        "dead short too_short",
-                        "dead jpeg not_video",
-                        "dead huge limit_exceeded");
+                        "dead test:random not_video",
+                        "dead test:truncated not_video",
+                        "dead test:short too_short",
+                        "dead test:jpeg not_video",
+                        "dead test:huge limit_exceeded");
     }
 }
