@@ -2,11 +2,13 @@ package io.bimm.model.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.Preset;
 import io.bimm.model.Stage;
 import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.Devices;
 import io.bimm.model.train.MaskedBatch;
 import io.bimm.model.train.TrainOptions;
 import java.io.IOException;
@@ -26,8 +28,8 @@ public final class TrainBench {
 
     private static final String USAGE =
             "usage: bench train [--preset tiny|small|base|large] [--batch B] [--device cpu|gpu|auto]"
-                    + " [--steps N] [--warmup W] [--stage ventral|joint|dorsal]"
-                    + " [--rss-every N]";
+                    + " [--devices auto|LIST] [--steps N] [--warmup W]"
+                    + " [--stage ventral|joint|dorsal] [--threads N] [--rss-every N]";
 
     private TrainBench() {}
 
@@ -46,6 +48,8 @@ public final class TrainBench {
         Preset preset = Preset.TINY;
         int batch = 8;
         String device = "cpu";
+        String devices = null;
+        int threads = 0;
         int steps = 20;
         int warmup = 2;
         Stage stage = Stage.JOINT;
@@ -64,6 +68,8 @@ public final class TrainBench {
                     case "--preset" -> preset = Preset.of(v);
                     case "--batch" -> batch = Integer.parseInt(v);
                     case "--device" -> device = v;
+                    case "--devices" -> devices = v;
+                    case "--threads" -> threads = Integer.parseInt(v);
                     case "--steps" -> steps = Integer.parseInt(v);
                     case "--warmup" -> warmup = Integer.parseInt(v);
                     case "--stage" -> stage = Stage.valueOf(v.toUpperCase(Locale.ROOT));
@@ -79,24 +85,41 @@ public final class TrainBench {
             System.err.println(USAGE);
             return 2;
         }
-        Device dev = BimmTrainer.resolveDevice(device);
+        List<Device> devs;
+        try {
+            // --devices (data parallel, one replica per entry) wins over --device
+            devs =
+                    devices == null
+                            ? List.of(BimmTrainer.resolveDevice(device))
+                            : Devices.resolve(devices);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench train: " + e.getMessage());
+            return 2;
+        }
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
         BimmConfig config = BimmConfig.builder(preset).build();
         Engine.getInstance().setRandomSeed(0);
-        try (Bimm model = Bimm.newModel(config, dev)) {
+        try (Bimm model = Bimm.newModel(config, devs.get(0));
+                BimmTrainer trainer =
+                        new BimmTrainer(
+                                model,
+                                TrainOptions.builder().optStage(stage).optBatchSize(batch).build(),
+                                devs)) {
             out.printf(
                     Locale.ROOT,
-                    "preset=%s parameters=%d device=%s batch=%d stage=%s S=%d T=%d%n",
+                    "preset=%s parameters=%d device=%s batch=%d stage=%s S=%d T=%d"
+                            + " torch=%s threads=%d%n",
                     config.getPreset(),
                     model.parameterCount(),
-                    dev,
+                    devs.size() == 1 ? devs.get(0) : devs,
                     batch,
                     stage.name().toLowerCase(Locale.ROOT),
                     config.getImageSize(),
-                    config.getFrames());
-            BimmTrainer trainer =
-                    new BimmTrainer(
-                            model,
-                            TrainOptions.builder().optStage(stage).optBatchSize(batch).build());
+                    config.getFrames(),
+                    Engine.getInstance().getVersion(),
+                    JniUtils.getNumThreads());
             SyntheticBatches data = new SyntheticBatches(config, 1);
             // a few distinct batches, generated outside the timed loop
             List<MaskedBatch> batches = new ArrayList<>();
