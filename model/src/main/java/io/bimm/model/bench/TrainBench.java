@@ -129,6 +129,7 @@ public final class TrainBench {
             for (int i = 0; i < warmup; i++) {
                 trainer.step(batches.get(i % batches.size()));
             }
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 trainer.step(batches.get(i % batches.size()));
@@ -139,6 +140,10 @@ public final class TrainBench {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double stepS = seconds / steps;
+            // CPU time of the whole process per step: on a shared machine it varies much less
+            // with the load than the wall time does
+            out.printf(
+                    Locale.ROOT, "cpu_s_per_step=%.4f%n", (processCpuNanos() - cpu0) / 1e9 / steps);
             out.printf(
                     Locale.ROOT,
                     "train clips_per_s=%.2f step_s=%.4f peak_rss_mb=%d%n",
@@ -147,6 +152,14 @@ public final class TrainBench {
                     peakRssMb());
         }
         return 0;
+    }
+
+    private static long processCpuNanos() {
+        return ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(java.time.Duration::toNanos)
+                .orElse(-1L);
     }
 
     /** Peak resident set size of this process from {@code /proc/self/status} VmHWM, or -1. */

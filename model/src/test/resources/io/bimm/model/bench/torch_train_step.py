@@ -179,9 +179,12 @@ def main():
     for i in range(2):
         step(i)
     t0 = time.time()
+    c0 = time.process_time()
     for i in range(a.steps):
         step(i)
     dt = (time.time() - t0) / a.steps
+    # CPU time of the process per step: on a shared machine it varies much less with the load
+    print("cpu_s_per_step=%.4f" % ((time.process_time() - c0) / a.steps))
     n = sum(p.numel() for p in model.parameters())
     print("torch_eager step_s=%.4f clips_per_s=%.2f threads=%d parameters=%d torch=%s blas=%s"
           % (dt, a.batch / dt, torch.get_num_threads(), n, torch.__version__, blas_library()))
