@@ -40,6 +40,19 @@ public final class BenchTrainCommand implements Callable<Integer> {
     String device;
 
     @Option(
+            names = "--devices",
+            description =
+                    "Data parallel: auto (every GPU DJL sees, else the CPU) or a list of replica"
+                            + " devices such as gpu0,gpu1 or cpu,cpu; overrides --device.")
+    String devices;
+
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description = "PyTorch intra-op threads, 0 for the engine's default.")
+    int threads;
+
+    @Option(
             names = "--steps",
             defaultValue = "20",
             description = "Measured steps (default: ${DEFAULT-VALUE}).")
@@ -56,7 +69,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>();
         args.addAll(List.of("--preset", preset, "--batch", Integer.toString(batch)));
         args.addAll(List.of("--device", device, "--steps", Integer.toString(steps)));
-        args.addAll(List.of("--stage", stage));
+        args.addAll(List.of("--stage", stage, "--threads", Integer.toString(threads)));
+        if (devices != null) {
+            args.addAll(List.of("--devices", devices));
+        }
         int code = TrainBench.run(System.out, args.toArray(String[]::new));
         if (code == 2) {
             throw new UserException("bench train: bad arguments (see bimm bench train --help).");

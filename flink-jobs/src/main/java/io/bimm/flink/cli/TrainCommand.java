@@ -46,7 +46,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Checkpoint to start from (train.init-from).")
     String initFrom;
 
-    @Option(names = "--device", description = "auto, cpu or gpu (train.device).")
+    @Option(
+            names = "--device",
+            description =
+                    "auto (all GPUs, else CPU), cpu, gpu, or a list such as gpu0,gpu1 (train.device).")
     String device;
 
     @Option(names = "--batch-size", description = "Samples per step (train.batch-size).")

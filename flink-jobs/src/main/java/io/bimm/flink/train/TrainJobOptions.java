@@ -67,7 +67,10 @@ public final class TrainJobOptions {
             ConfigOptions.key("train.device")
                     .stringType()
                     .defaultValue("auto")
-                    .withDescription("auto (the GPU when DJL sees one, else CPU), cpu or gpu.");
+                    .withDescription(
+                            "auto (data parallel over every GPU DJL sees, else the CPU), cpu, gpu"
+                                    + " (GPU 0), or a comma-separated list of replica devices"
+                                    + " such as gpu0,gpu1 (one model replica per entry).");
 
     public static final ConfigOption<Integer> BATCH_SIZE =
             ConfigOptions.key("train.batch-size")

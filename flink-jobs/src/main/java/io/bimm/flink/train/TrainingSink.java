@@ -10,6 +10,7 @@ import io.bimm.model.BimmConfig;
 import io.bimm.model.Target;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.Devices;
 import io.bimm.model.train.MaskedBatch;
 import io.bimm.model.train.Predictions;
 import io.bimm.model.train.StepResult;
@@ -136,13 +137,14 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
                             t.setDaemon(true);
                             return t;
                         });
-        Device dev = BimmTrainer.resolveDevice(device);
-        trainer = onTrainer(() -> new BimmTrainer(Bimm.newModel(config, dev), options));
+        List<Device> devs = Devices.resolve(device);
+        trainer =
+                onTrainer(() -> new BimmTrainer(Bimm.newModel(config, devs.get(0)), options, devs));
         LOG.info(
                 "Training {} ({} parameters) on {}, stage {}, batch {}",
                 config.getPreset(),
                 trainer.getModel().parameterCount(),
-                dev,
+                devs,
                 options.getStage(),
                 options.getBatchSize());
 
@@ -248,6 +250,7 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         }
         g.gauge("pendingSamples", (Gauge<Integer>) () -> pending.size());
         g.gauge("residentMemoryMb", (Gauge<Long>) TrainingSink::residentMemoryMb);
+        g.gauge("deviceMemoryMb", (Gauge<Long>) () -> trainer.deviceMemoryMb());
         idleSince = System.nanoTime();
         // Full batches restored from state are trained now, not when the next sample arrives
         // (which may never come).

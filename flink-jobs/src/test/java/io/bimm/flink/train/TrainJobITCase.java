@@ -126,7 +126,8 @@ class TrainJobITCase {
                     .anySatisfy(id -> assertThat(id).endsWith("bimm.lossTotal"))
                     .anySatisfy(id -> assertThat(id).endsWith("bimm.loss_dorsal_motion"))
                     .anySatisfy(id -> assertThat(id).endsWith("bimm.stepTimeMs_median"))
-                    .anySatisfy(id -> assertThat(id).endsWith("bimm.learningRate"));
+                    .anySatisfy(id -> assertThat(id).endsWith("bimm.learningRate"))
+                    .anySatisfy(id -> assertThat(id).endsWith("bimm.deviceMemoryMb"));
 
             // Every good clip read so far is either trained or waiting in the savepoint's state,
             // once: trained + pending never exceeds what was produced.

@@ -2,11 +2,13 @@ package io.bimm.model.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.Preset;
 import io.bimm.model.Stage;
 import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.Devices;
 import io.bimm.model.train.MaskedBatch;
 import io.bimm.model.train.TrainOptions;
 import java.io.IOException;
@@ -26,8 +28,8 @@ public final class TrainBench {
 
     private static final String USAGE =
             "usage: bench train [--preset tiny|small|base|large] [--batch B] [--device cpu|gpu|auto]"
-                    + " [--steps N] [--warmup W] [--stage ventral|joint|dorsal]"
-                    + " [--rss-every N]";
+                    + " [--devices auto|LIST] [--steps N] [--warmup W]"
+                    + " [--stage ventral|joint|dorsal] [--threads N] [--rss-every N]";
 
     private TrainBench() {}
 
@@ -46,6 +48,8 @@ public final class TrainBench {
         Preset preset = Preset.TINY;
         int batch = 8;
         String device = "cpu";
+        String devices = null;
+        int threads = 0;
         int steps = 20;
         int warmup = 2;
         Stage stage = Stage.JOINT;
@@ -64,6 +68,8 @@ public final class TrainBench {
                     case "--preset" -> preset = Preset.of(v);
                     case "--batch" -> batch = Integer.parseInt(v);
                     case "--device" -> device = v;
+                    case "--devices" -> devices = v;
+                    case "--threads" -> threads = Integer.parseInt(v);
                     case "--steps" -> steps = Integer.parseInt(v);
                     case "--warmup" -> warmup = Integer.parseInt(v);
                     case "--stage" -> stage = Stage.valueOf(v.toUpperCase(Locale.ROOT));
@@ -79,24 +85,41 @@ public final class TrainBench {
             System.err.println(USAGE);
             return 2;
         }
-        Device dev = BimmTrainer.resolveDevice(device);
+        List<Device> devs;
+        try {
+            // --devices (data parallel, one replica per entry) wins over --device
+            devs =
+                    devices == null
+                            ? List.of(BimmTrainer.resolveDevice(device))
+                            : Devices.resolve(devices);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench train: " + e.getMessage());
+            return 2;
+        }
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
         BimmConfig config = BimmConfig.builder(preset).build();
         Engine.getInstance().setRandomSeed(0);
-        try (Bimm model = Bimm.newModel(config, dev)) {
+        try (Bimm model = Bimm.newModel(config, devs.get(0));
+                BimmTrainer trainer =
+                        new BimmTrainer(
+                                model,
+                                TrainOptions.builder().optStage(stage).optBatchSize(batch).build(),
+                                devs)) {
             out.printf(
                     Locale.ROOT,
-                    "preset=%s parameters=%d device=%s batch=%d stage=%s S=%d T=%d%n",
+                    "preset=%s parameters=%d device=%s batch=%d stage=%s S=%d T=%d"
+                            + " torch=%s threads=%d%n",
                     config.getPreset(),
                     model.parameterCount(),
-                    dev,
+                    devs.size() == 1 ? devs.get(0) : devs,
                     batch,
                     stage.name().toLowerCase(Locale.ROOT),
                     config.getImageSize(),
-                    config.getFrames());
-            BimmTrainer trainer =
-                    new BimmTrainer(
-                            model,
-                            TrainOptions.builder().optStage(stage).optBatchSize(batch).build());
+                    config.getFrames(),
+                    Engine.getInstance().getVersion(),
+                    JniUtils.getNumThreads());
             SyntheticBatches data = new SyntheticBatches(config, 1);
             // a few distinct batches, generated outside the timed loop
             List<MaskedBatch> batches = new ArrayList<>();
@@ -106,6 +129,7 @@ public final class TrainBench {
             for (int i = 0; i < warmup; i++) {
                 trainer.step(batches.get(i % batches.size()));
             }
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 trainer.step(batches.get(i % batches.size()));
@@ -116,6 +140,10 @@ public final class TrainBench {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double stepS = seconds / steps;
+            // CPU time of the whole process per step: on a shared machine it varies much less
+            // with the load than the wall time does
+            out.printf(
+                    Locale.ROOT, "cpu_s_per_step=%.4f%n", (processCpuNanos() - cpu0) / 1e9 / steps);
             out.printf(
                     Locale.ROOT,
                     "train clips_per_s=%.2f step_s=%.4f peak_rss_mb=%d%n",
@@ -124,6 +152,14 @@ public final class TrainBench {
                     peakRssMb());
         }
         return 0;
+    }
+
+    private static long processCpuNanos() {
+        return ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(java.time.Duration::toNanos)
+                .orElse(-1L);
     }
 
     /** Peak resident set size of this process from {@code /proc/self/status} VmHWM, or -1. */

@@ -43,9 +43,13 @@ public final class NdOps {
 
     /**
      * Rows {@code table[idx]} for a flat int64 index, reshaped to {@code (B, K, D)}, in the scope
-     * of {@code idx}.
+     * and on the device of {@code idx}.
      */
     public static NDArray gatherRows(NDArray table, NDArray idx, long batch) {
+        if (!table.getDevice().equals(idx.getDevice())) {
+            // a fixed table lives with the model; a replica on another device needs its own copy
+            table = scoped(table.toDevice(idx.getDevice(), true), idx.getManager());
+        }
         NDArray rows = scoped(table.get(idx), idx.getManager()); // (B*K, D)
         return rows.reshape(batch, -1, table.getShape().get(1));
     }

@@ -8,7 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.Stage;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * B masked samples in the batch contract of the training sink, as flat Java arrays (sample-major,
@@ -72,6 +74,71 @@ public final class MaskedBatch {
         dorsalGabor = b.dGabor.toFloats();
         dorsalContour = b.dContour.toBytes();
         dorsalMotion = b.dMotion.toBytes();
+    }
+
+    private MaskedBatch(MaskedBatch o, int from, int to) {
+        batchSize = to - from;
+        kv = o.kv;
+        mv = o.mv;
+        kd = o.kd;
+        md = o.md;
+        hasVentral = o.hasVentral;
+        hasDorsal = o.hasDorsal;
+        int pv = kv * PATCH_PIXELS;
+        int pd = kd * 2 * PATCH_PIXELS;
+        ventralVisibleIdx = range(o.ventralVisibleIdx, from, to, kv);
+        ventralMaskedIdx = range(o.ventralMaskedIdx, from, to, mv);
+        ventralPixels = range(o.ventralPixels, from, to, pv);
+        ventralGabor = range(o.ventralGabor, from, to, mv * 32);
+        ventralContour = range(o.ventralContour, from, to, mv * 256);
+        ventralRgb = range(o.ventralRgb, from, to, mv * 768);
+        dorsalVisibleIdx = range(o.dorsalVisibleIdx, from, to, kd);
+        dorsalMaskedIdx = range(o.dorsalMaskedIdx, from, to, md);
+        dorsalPixels = range(o.dorsalPixels, from, to, pd);
+        dorsalGabor = range(o.dorsalGabor, from, to, md * 64);
+        dorsalContour = range(o.dorsalContour, from, to, md * 512);
+        dorsalMotion = range(o.dorsalMotion, from, to, md * 1536);
+    }
+
+    // an absent part is an empty array and stays empty
+    private static int[] range(int[] a, int from, int to, int per) {
+        return a.length == 0 ? a : Arrays.copyOfRange(a, from * per, to * per);
+    }
+
+    private static float[] range(float[] a, int from, int to, int per) {
+        return a.length == 0 ? a : Arrays.copyOfRange(a, from * per, to * per);
+    }
+
+    private static byte[] range(byte[] a, int from, int to, int per) {
+        return a.length == 0 ? a : Arrays.copyOfRange(a, from * per, to * per);
+    }
+
+    /** Samples {@code [from, to)} of this batch, in order. */
+    public MaskedBatch slice(int from, int to) {
+        if (from < 0 || to > batchSize || from >= to) {
+            throw new IllegalArgumentException(
+                    "Slice [" + from + ", " + to + ") of a batch of " + batchSize + " samples.");
+        }
+        return from == 0 && to == batchSize ? this : new MaskedBatch(this, from, to);
+    }
+
+    /**
+     * Splits the batch into {@code min(parts, B)} consecutive slices whose sizes differ by at most
+     * one, larger ones first (as DJL's {@code Batch.split} with {@code evenSplit = false}).
+     */
+    public List<MaskedBatch> split(int parts) {
+        if (parts <= 0) {
+            throw new IllegalArgumentException("Cannot split a batch into " + parts + " parts.");
+        }
+        int n = Math.min(parts, batchSize);
+        List<MaskedBatch> out = new ArrayList<>(n);
+        int from = 0;
+        for (int i = 0; i < n; i++) {
+            int size = batchSize / n + (i < batchSize % n ? 1 : 0);
+            out.add(slice(from, from + size));
+            from += size;
+        }
+        return out;
     }
 
     /** Starts a builder for samples shaped by {@code config} (S, T, mask ratios). */

@@ -37,5 +37,6 @@ class TrainBenchTest {
     void rejectsUnknownOptions() {
         assertThat(TrainBench.run("--bogus", "1")).isEqualTo(2);
         assertThat(TrainBench.run("--preset", "huge")).isEqualTo(2);
+        assertThat(TrainBench.run("--devices", "tpu")).isEqualTo(2);
     }
 }

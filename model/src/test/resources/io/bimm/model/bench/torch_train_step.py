@@ -1,6 +1,12 @@
 """PyTorch eager reference of one BIMM joint training step (SPEC 4-5), for comparing the DJL
 step time on the same machine. Usage: torch_train_step.py [--batch 8] [--steps 10] [--threads N]
-Prints: torch_eager step_s=Y clips_per_s=X threads=N parameters=P"""
+Prints: torch_eager step_s=Y clips_per_s=X threads=N parameters=P torch=V blas=LIB
+
+The shapes are those of the Java model's tiny preset (S 112, T 8, 75% ventral and 90% tube
+masking, encoders on visible tokens only): the same parameter count, printed to check it. blas
+names the BLAS library the process loaded: Debian's python3-torch links the generic libblas.so.3,
+which is the slow reference BLAS unless an optimized one (OpenBLAS) provides it; see
+compare_torch_step.sh."""
 import argparse
 import math
 import time
@@ -173,12 +179,26 @@ def main():
     for i in range(2):
         step(i)
     t0 = time.time()
+    c0 = time.process_time()
     for i in range(a.steps):
         step(i)
     dt = (time.time() - t0) / a.steps
+    # CPU time of the process per step: on a shared machine it varies much less with the load
+    print("cpu_s_per_step=%.4f" % ((time.process_time() - c0) / a.steps))
     n = sum(p.numel() for p in model.parameters())
-    print("torch_eager step_s=%.4f clips_per_s=%.2f threads=%d parameters=%d"
-          % (dt, a.batch / dt, torch.get_num_threads(), n))
+    print("torch_eager step_s=%.4f clips_per_s=%.2f threads=%d parameters=%d torch=%s blas=%s"
+          % (dt, a.batch / dt, torch.get_num_threads(), n, torch.__version__, blas_library()))
+
+
+def blas_library():
+    """File name of the BLAS shared library mapped into this process (after a matmul ran)."""
+    names = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "blas" in path.lower() or "mkl" in path.lower():
+                names.add(path)
+    return ",".join(sorted(names)) or "none"
 
 
 if __name__ == "__main__":
