@@ -1,6 +1,8 @@
 package io.bimm.flink.train;
 
 import io.bimm.flink.decode.DecodeOptions;
+import io.bimm.flink.fault.FaultInjector;
+import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.job.ClipSources;
 import io.bimm.flink.job.DeadLetters;
 import io.bimm.flink.job.DecodeClipFunction;
@@ -113,8 +115,20 @@ public final class TrainJob {
                         .uid("prepare-sample")
                         .name("decode-targets-mask")
                         .setParallelism(prepParallelism);
+        DataStream<TrainingSample> toTrain = samples;
+        if (FaultOptions.enabled(conf)) {
+            // Only for deploy/fault-test.sh: a normal job graph has no such operator.
+            toTrain =
+                    samples.process(
+                                    new FaultInjector(
+                                            conf.get(FaultOptions.THROW_AT_SAMPLE),
+                                            conf.get(FaultOptions.NAN_AT_SAMPLE)))
+                            .uid("fault-injection")
+                            .name("fault-injection")
+                            .setParallelism(1);
+        }
         SingleOutputStreamOperator<Long> steps =
-                samples.process(
+                toTrain.process(
                                 new TrainingSink(
                                         model,
                                         options,
