@@ -72,8 +72,10 @@ EOF
 
 classpath() {
     if [ ! -f "$CP_FILE" ] || [ "$ROOT/deploy/pom.xml" -nt "$CP_FILE" ]; then
-        echo "local-cluster: resolving the cluster's jars (mvn -q -B -pl deploy package)..." >&2
-        (cd "$ROOT" && mvn -q -B -pl deploy package >&2) || die "resolving the jars failed"
+        echo "local-cluster: resolving the cluster's jars (mvn -q -B -pl deploy -am package -DskipTests)..." >&2
+        (cd "$ROOT" && mvn -q -B -pl deploy -am package -DskipTests >&2) \
+            || die "resolving the jars failed"
+        touch "$CP_FILE"
     fi
     cat "$CP_FILE"
 }
@@ -104,6 +106,13 @@ taskmanager:
     # no operator uses managed memory (hashmap state backend).
     managed:
       fraction: 0.05
+    # Direct buffers: reading and writing a model checkpoint goes through JDK I/O, which uses
+    # temporary direct buffers as large as the read (85 MB for the tiny preset's optimizer file).
+    # Flink's default task off-heap budget is 0, so -XX:MaxDirectMemorySize leaves no room for
+    # them: a restarted training sink failed with "Cannot reserve ... direct buffer memory".
+    task:
+      off-heap:
+        size: 512m
 rest:
   address: localhost
   bind-address: localhost
@@ -132,7 +141,9 @@ classloader:
 env:
   java:
     opts:
-      all: -Dai.djl.offline=true -XX:+UseG1GC
+      # jdk.nio.maxCachedBufferSize: temporary direct buffers above 256 KiB are freed after use
+      # instead of being cached per thread for the thread's lifetime.
+      all: -Dai.djl.offline=true -XX:+UseG1GC -Djdk.nio.maxCachedBufferSize=262144
 metrics:
   latency:
     interval: 0
@@ -195,7 +206,7 @@ start_taskmanager() { # index
     dyn="$(sed -n 2p <<<"$params")"
     # shellcheck disable=SC2086
     nohup java "${JVM_OPENS[@]}" $jvm -Dai.djl.offline=true -XX:+UseG1GC \
-        -Dlog.file="$LOGS/taskmanager-$i.log" \
+        -Djdk.nio.maxCachedBufferSize=262144 -Dlog.file="$LOGS/taskmanager-$i.log" \
         -Dlog4j.configurationFile="file:$CONF/log4j.properties" \
         -cp "$CP" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
         --configDir "$CONF" -D taskmanager.resource-id="tm-$i" $dyn \
