@@ -5,16 +5,17 @@
 # (resident) memory of every TaskManager over time, with their growth per minute.
 #
 #   deploy/load-test.sh [--rate 1] [--seconds 300] [--taskmanagers 1] [--slots 2]
-#                       [--batch-size 2] [--every 10] [--prep-only]
+#                       [--batch-size 2] [--every 10] [--drain-wait 300] [--prep-only]
 #
-# --rate 0 produces as fast as the broker takes clips (a backlog): the job then runs at its
-# capacity, which is how the scaling figure is measured (--prep-only: samples go to a discarding
-# sink instead of the trainer, so the preprocessing alone is measured).
+# A rate above the job's capacity builds a backlog: the job then runs at its capacity, which is
+# how the scaling figure is measured (--prep-only: samples go to a discarding sink instead of the
+# trainer, so the preprocessing alone is measured; --drain-wait 0 skips waiting for the backlog).
+# --rate 0 produces as fast as the broker takes clips.
 # Settings: BIMM_LOAD_DIR (default bimm-data/load-test), BIMM_LOAD_REST_PORT (28081),
 # BIMM_LOAD_KAFKA_PORT (29092), BIMM_VIDEOS (../shared/data/videos).
 # The last line is
 #   load rate=R seconds=S slots=N produced=P throughput=X clips/s lag_records=L lag_s=T
-#        backpressure=B% heap_growth_mb_per_min=H rss_growth_mb_per_min=G
+#        backpressure=B% heap_growth_mb_per_min=H rss_growth_mb_per_min=G cores_used=C
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +33,7 @@ TMS=1
 SLOTS=2
 BATCH=2
 EVERY=10
+DRAIN_WAIT=300
 PREP_ONLY=false
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
         --slots) SLOTS="$2"; shift 2 ;;
         --batch-size) BATCH="$2"; shift 2 ;;
         --every) EVERY="$2"; shift 2 ;;
+        --drain-wait) DRAIN_WAIT="$2"; shift 2 ;;
         --prep-only) PREP_ONLY=true; shift ;;
         -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "load-test: unknown argument $1" >&2; exit 2 ;;
@@ -126,10 +129,10 @@ T0="$(date +%s)"
 # Samples: t, produced (Kafka end offsets), prep out, trained, prep busy/backpressured ms/s,
 # per TaskManager heap MB and RSS MB.
 SAMPLES="$DIR/samples.tsv"
-printf 't_s\tproduced\tprep_out\tconsumed\tprep_busy_ms_s\tprep_backpressured_ms_s\theap_mb\trss_mb\n' >"$SAMPLES"
-printf '%6s %8s %8s %8s %8s %8s %10s %10s\n' t_s produced prepared consumed busy% bp% heap_mb rss_mb
-tm_heap_rss() { # "heap_mb rss_mb" summed over TaskManagers
-    local heap=0 rss=0 f pid id h
+printf 't_s\tproduced\tprep_out\tconsumed\tprep_busy_ms_s\tprep_backpressured_ms_s\theap_mb\trss_mb\tcpu_s\n' >"$SAMPLES"
+printf '%6s %8s %8s %8s %8s %8s %10s %10s %8s\n' t_s produced prepared consumed busy% bp% heap_mb rss_mb cpu_s
+tm_heap_rss() { # "heap_mb rss_mb cpu_s" summed over TaskManagers
+    local heap=0 rss=0 cpu=0 f pid id h c
     for id in $(rest /taskmanagers | json "' '.join(t['id'] for t in d['taskmanagers'])"); do
         h="$(rest "/taskmanagers/$id/metrics?get=Status.JVM.Memory.Heap.Used" | json "int(float(d[0]['value'])/1048576)")"
         heap=$((heap + ${h:-0}))
@@ -138,8 +141,11 @@ tm_heap_rss() { # "heap_mb rss_mb" summed over TaskManagers
         pid="$(cat "$f")"
         r="$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status" 2>/dev/null)"
         rss=$((rss + ${r:-0}))
+        # utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat)
+        c="$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)"
+        cpu=$((cpu + ${c:-0}))
     done
-    echo "$heap $rss"
+    echo "$heap $rss $((cpu / $(getconf CLK_TCK)))"
 }
 while true; do
     sleep "$EVERY"
@@ -151,10 +157,10 @@ while true; do
     # Produced so far: the feed is paced (clip k at k/rate s); unpaced, the records read so far.
     prod="$(python3 -c "r=float('$RATE'); print(int(min(r*$t, r*$SECONDS_RUN)) if r>0 else '')")"
     [ -n "$prod" ] || prod="$(vmetric "$(vertex kafka-clips)" numRecordsOut sum)"
-    read -r heap rss <<<"$(tm_heap_rss)"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$prod" "$prep_out" "$consumed" "$busy" "$bp" "$heap" "$rss" >>"$SAMPLES"
-    printf '%6s %8s %8s %8s %8.0f %8.0f %10s %10s\n' "$t" "${prod%.*}" "${prep_out%.*}" "${consumed%.*}" \
-        "$(python3 -c "print(float('${busy:-0}')/10)")" "$(python3 -c "print(float('${bp:-0}')/10)")" "$heap" "$rss"
+    read -r heap rss cpu <<<"$(tm_heap_rss)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$prod" "$prep_out" "$consumed" "$busy" "$bp" "$heap" "$rss" "$cpu" >>"$SAMPLES"
+    printf '%6s %8s %8s %8s %8.0f %8.0f %10s %10s %8s\n' "$t" "${prod%.*}" "${prep_out%.*}" "${consumed%.*}" \
+        "$(python3 -c "print(float('${busy:-0}')/10)")" "$(python3 -c "print(float('${bp:-0}')/10)")" "$heap" "$rss" "$cpu"
     if ! kill -0 "$FEED_PID" 2>/dev/null && [ "$t" -ge "$SECONDS_RUN" ]; then
         break
     fi
@@ -167,7 +173,9 @@ FED="$(sed -n 's/^fed \([0-9]*\) clips.*/\1/p' "$DIR/feed.out")"
 # End-to-end lag of the last clip: from the end of the feed until the sink has consumed it.
 T_END="$(date +%s)"
 DRAIN=""
-for _ in $(seq 1 300); do
+# With --rate 0 the feed builds a backlog on purpose: there is no drain to wait for.
+[ "$(python3 -c "print(float('$RATE') > 0)")" = True ] || DRAIN_WAIT=0
+for _ in $(seq 1 "$DRAIN_WAIT"); do
     c="$(vmetric "$SINK" "$SINK_IN" sum)"
     if [ "${c%.*}" -ge "${FED:-0}" ]; then
         DRAIN=$(($(date +%s) - T_END))
@@ -175,7 +183,7 @@ for _ in $(seq 1 300); do
     fi
     sleep 1
 done
-log "last clip consumed ${DRAIN:-(not within 300)} s after the feed ended"
+log "last clip consumed ${DRAIN:-(not within $DRAIN_WAIT)} s after the feed ended"
 
 python3 - "$SAMPLES" "$RATE" "$SECONDS_RUN" "$PAR" "${FED:-0}" "${DRAIN:--1}" <<'EOF'
 import sys
@@ -184,12 +192,14 @@ rate, secs, par, produced = float(sys.argv[2]), sys.argv[3], sys.argv[4], int(sy
 drain = float(sys.argv[6])
 t = [float(r[0]) for r in rows]
 col = lambda i: [float(r[i] or 0) for r in rows]
-prep, cons, busy, bp, heap, rss = col(2), col(3), col(4), col(5), col(6), col(7)
+prep, cons, busy, bp, heap, rss, cpu = col(2), col(3), col(4), col(5), col(6), col(7), col(8)
 # Steady state: skip the first fifth (model build, first fetch, JIT).
 k = max(1, len(t) // 5)
 dt = t[-1] - t[k]
 thr = (cons[-1] - cons[k]) / dt if dt > 0 else 0.0
 prep_thr = (prep[-1] - prep[k]) / dt if dt > 0 else 0.0
+cores = (cpu[-1] - cpu[k]) / dt if dt > 0 else 0.0
+per_cpu_s = (cons[-1] - cons[k]) / (cpu[-1] - cpu[k]) if cpu[-1] > cpu[k] else 0.0
 lag = max(0, produced - cons[-1])  # at the last sample, when the feed ended
 lag_s = drain if drain >= 0 else float("inf")
 bp_pct = sum(bp[k:]) / len(bp[k:]) / 10
@@ -202,8 +212,10 @@ def slope(y):  # least squares, MB per minute
     return 60 * sum((x - mx) * (v - my) for x, v in zip(xs, ys)) / sxx if sxx else 0.0
 print(f"steady state from t={t[k]:.0f}s: preprocessing {prep_thr:.2f} samples/s"
       f" (busy {busy_pct:.0f}% per subtask), consumed by the sink {thr:.2f}/s;"
-      f" heap {min(heap[k:]):.0f}-{max(heap[k:]):.0f} MB, RSS {min(rss[k:]):.0f}-{max(rss[k:]):.0f} MB")
+      f" heap {min(heap[k:]):.0f}-{max(heap[k:]):.0f} MB, RSS {min(rss[k:]):.0f}-{max(rss[k:]):.0f} MB;"
+      f" TaskManagers used {cores:.2f} cores: {per_cpu_s:.2f} clips per CPU-second")
 print(f"load rate={rate:g} seconds={secs} slots={par} produced={produced} throughput={thr:.2f}"
       f" clips/s lag_records={lag:.0f} lag_s={lag_s:.1f} backpressure={bp_pct:.0f}%"
-      f" heap_growth_mb_per_min={slope(heap):.1f} rss_growth_mb_per_min={slope(rss):.1f}")
+      f" heap_growth_mb_per_min={slope(heap):.1f} rss_growth_mb_per_min={slope(rss):.1f}"
+      f" cores_used={cores:.2f}")
 EOF
