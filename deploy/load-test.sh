@@ -204,8 +204,11 @@ lag = max(0, produced - cons[-1])  # at the last sample, when the feed ended
 lag_s = drain if drain >= 0 else float("inf")
 bp_pct = sum(bp[k:]) / len(bp[k:]) / 10
 busy_pct = sum(busy[k:]) / len(busy[k:]) / 10
+# Memory growth over the second half only: the first minutes are warm-up (JIT, Kafka buffers,
+# PyTorch's allocator caches, the first checkpoints), after which resident memory must be flat.
+h = len(t) // 2
 def slope(y):  # least squares, MB per minute
-    xs, ys = t[k:], y[k:]
+    xs, ys = t[h:], y[h:]
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n
     sxx = sum((x - mx) ** 2 for x in xs)
@@ -214,6 +217,9 @@ print(f"steady state from t={t[k]:.0f}s: preprocessing {prep_thr:.2f} samples/s"
       f" (busy {busy_pct:.0f}% per subtask), consumed by the sink {thr:.2f}/s;"
       f" heap {min(heap[k:]):.0f}-{max(heap[k:]):.0f} MB, RSS {min(rss[k:]):.0f}-{max(rss[k:]):.0f} MB;"
       f" TaskManagers used {cores:.2f} cores: {per_cpu_s:.2f} clips per CPU-second")
+print(f"memory over the second half (t >= {t[h]:.0f}s): heap {min(heap[h:]):.0f}-{max(heap[h:]):.0f} MB,"
+      f" RSS {min(rss[h:]):.0f}-{max(rss[h:]):.0f} MB (mean {sum(rss[h:]) / len(rss[h:]):.0f});"
+      f" first half RSS mean {sum(rss[:h]) / max(1, h):.0f} MB")
 print(f"load rate={rate:g} seconds={secs} slots={par} produced={produced} throughput={thr:.2f}"
       f" clips/s lag_records={lag:.0f} lag_s={lag_s:.1f} backpressure={bp_pct:.0f}%"
       f" heap_growth_mb_per_min={slope(heap):.1f} rss_growth_mb_per_min={slope(rss):.1f}"

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,9 +41,14 @@ class LocalClusterITCase {
 
     @Test
     void restartsInTheSameTaskManagerAndRunsASecondJob(@TempDir Path tmp) throws Exception {
+        // The shaded job jar (this test loads TrainRunner from the thin one).
+        System.setProperty(
+                TrainRunner.JOB_JAR_PROPERTY,
+                ROOT.resolve("flink-jobs/target/flink-jobs-0.1.0-SNAPSHOT-all.jar").toString());
         int rest = freePort();
         int kafka = freePort();
         Path clusterDir = tmp.resolve("cluster");
+        long tmPid = -1;
         try {
             String started =
                     script(
@@ -60,7 +66,7 @@ class LocalClusterITCase {
             String bootstrap = "localhost:" + kafka;
             int clips = ingest(bootstrap);
             assertThat(clips).isGreaterThanOrEqualTo(8);
-            long tmPid = pid(clusterDir.resolve("pid/taskmanager-1.pid"));
+            tmPid = pid(clusterDir.resolve("pid/taskmanager-1.pid"));
 
             // Job 1: the 3rd sample throws once; the job restarts in the same TaskManager JVM.
             Configuration conf = jobConf(bootstrap, tmp.resolve("ckpt-1"), 3);
@@ -88,7 +94,9 @@ class LocalClusterITCase {
         } finally {
             script(clusterDir, "stop");
         }
-        assertThat(script(clusterDir, "status")).contains("taskmanager-1 not running");
+        String status = script(clusterDir, "status");
+        assertThat(status).contains("jobmanager not running").doesNotContain("running pid");
+        assertThat(ProcessHandle.of(tmPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
 
     private static Configuration jobConf(String bootstrap, Path ckpt, long maxSteps) {
@@ -102,6 +110,11 @@ class LocalClusterITCase {
         conf.set(TrainJobOptions.MAX_STEPS, maxSteps);
         conf.set(TrainJobOptions.PREP_PARALLELISM, 1);
         conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(5));
+        // A job that cannot start (e.g. DJL's library bound to another class loader) fails the
+        // test within seconds instead of restarting forever.
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         return conf;
     }
 

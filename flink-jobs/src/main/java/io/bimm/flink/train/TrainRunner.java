@@ -244,7 +244,18 @@ public final class TrainRunner {
         return name.startsWith("step-") ? Long.parseLong(name.substring(5)) : -1;
     }
 
+    /** System property naming the jar to submit (default: the jar this class was loaded from). */
+    public static final String JOB_JAR_PROPERTY = "bimm.job-jar";
+
+    /**
+     * The jar submitted to a cluster: the shaded one {@code bimm} runs from, or {@code
+     * -Dbimm.job-jar} (tests load this class from the module's thin jar).
+     */
     private static String jobJar() throws URISyntaxException {
+        String override = System.getProperty(JOB_JAR_PROPERTY);
+        if (override != null && !override.isBlank()) {
+            return override;
+        }
         return Paths.get(
                         TrainRunner.class
                                 .getProtectionDomain()
