@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             KafkaCommand.class,
             IngestCommand.class,
+            FeedCommand.class,
             DemoCommand.class,
             TrainCommand.class,
             TargetsCommand.class,

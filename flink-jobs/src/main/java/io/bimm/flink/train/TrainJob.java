@@ -1,6 +1,8 @@
 package io.bimm.flink.train;
 
 import io.bimm.flink.decode.DecodeOptions;
+import io.bimm.flink.fault.FaultInjector;
+import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.job.ClipSources;
 import io.bimm.flink.job.DeadLetters;
 import io.bimm.flink.job.DecodeClipFunction;
@@ -17,6 +19,7 @@ import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.operators.SlotSharingGroup;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -85,7 +88,10 @@ public final class TrainJob {
                 conf.get(TrainJobOptions.SEED));
     }
 
-    /** Adds the training job to {@code env}; returns the stream of trained step numbers. */
+    /**
+     * Adds the training job to {@code env}; returns the stream of trained step numbers (null with
+     * {@code prep.only}, where nothing is trained).
+     */
     public static DataStream<Long> build(StreamExecutionEnvironment env, Configuration conf) {
         BimmConfig model = modelConfig(conf);
         TrainOptions options = trainOptions(conf);
@@ -113,8 +119,28 @@ public final class TrainJob {
                         .uid("prepare-sample")
                         .name("decode-targets-mask")
                         .setParallelism(prepParallelism);
+        if (conf.get(TrainJobOptions.PREP_ONLY)) {
+            samples.sinkTo(new DiscardingSink<>()).name("prep-only").setParallelism(1);
+            addDeadLetters(clips, samples, conf);
+            return null;
+        }
+        DataStream<TrainingSample> toTrain = samples;
+        if (FaultOptions.enabled(conf)) {
+            // Only for deploy/fault-test.sh: a normal job graph has no such operator.
+            toTrain =
+                    samples.process(
+                                    new FaultInjector(
+                                            conf.get(FaultOptions.THROW_AT_SAMPLE),
+                                            conf.get(FaultOptions.NAN_AT_SAMPLE)))
+                            .uid("fault-injection")
+                            .name("fault-injection")
+                            .setParallelism(1)
+                            // Heads the sink's chain: the chain's max parallelism must stay the
+                            // sink's, or a run without faults cannot restore the savepoint.
+                            .setMaxParallelism(1);
+        }
         SingleOutputStreamOperator<Long> steps =
-                samples.process(
+                toTrain.process(
                                 new TrainingSink(
                                         model,
                                         options,
@@ -128,7 +154,27 @@ public final class TrainJob {
                         .name("training-sink")
                         .setParallelism(1)
                         .setMaxParallelism(1);
+        int gpus = conf.get(TrainJobOptions.SINK_GPUS);
+        if (gpus > 0) {
+            // Fine-grained resources: only a TaskManager with Flink's 'gpu' external resource
+            // can offer this slot (deploy/k8s: the GPU pool, not the CPU preprocessing pool).
+            steps.slotSharingGroup(
+                    SlotSharingGroup.newBuilder("training")
+                            .setCpuCores(conf.get(TrainJobOptions.SINK_CPU_CORES))
+                            .setTaskHeapMemoryMB(conf.get(TrainJobOptions.SINK_HEAP_MB))
+                            .setExternalResource("gpu", gpus)
+                            .build());
+        }
         steps.sinkTo(new DiscardingSink<>()).name("steps").setParallelism(1);
+        addDeadLetters(clips, samples, conf);
+        return steps;
+    }
+
+    private static void addDeadLetters(
+            SingleOutputStreamOperator<VideoClip> clips,
+            SingleOutputStreamOperator<TrainingSample> samples,
+            Configuration conf) {
+        String bootstrap = conf.get(TrainJobOptions.BOOTSTRAP);
         clips.getSideOutput(DeadLetters.TAG)
                 .union(samples.getSideOutput(PrepareSampleFunction.DEAD_LETTERS))
                 .sinkTo(
@@ -138,6 +184,5 @@ public final class TrainJob {
                                 new Properties()))
                 .uid("dead-letters")
                 .name("dead-letters");
-        return steps;
     }
 }

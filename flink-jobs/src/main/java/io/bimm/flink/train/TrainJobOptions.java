@@ -142,6 +142,38 @@ public final class TrainJobOptions {
                     .defaultValue(0.0)
                     .withDescription("Final lr of the cosine schedule.");
 
+    public static final ConfigOption<Boolean> PREP_ONLY =
+            ConfigOptions.key("prep.only")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Measure the preprocessing alone: samples go to a discarding sink"
+                                    + " instead of the trainer (deploy/load-test.sh --prep-only).");
+
+    public static final ConfigOption<Integer> SINK_GPUS =
+            ConfigOptions.key("train.sink-gpus")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "GPUs the training sink's slot asks for (Flink's external resource"
+                                    + " 'gpu'): > 0 puts the sink in its own slot sharing group"
+                                    + " 'training' with fine-grained resources, so that it only"
+                                    + " runs on TaskManagers that have a GPU. 0: any slot.");
+
+    public static final ConfigOption<Double> SINK_CPU_CORES =
+            ConfigOptions.key("train.sink-cpu-cores")
+                    .doubleType()
+                    .defaultValue(2.0)
+                    .withDescription(
+                            "CPU cores of the training sink's slot when train.sink-gpus > 0.");
+
+    public static final ConfigOption<Integer> SINK_HEAP_MB =
+            ConfigOptions.key("train.sink-heap-mb")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription(
+                            "Task heap (MiB) of the training sink's slot when train.sink-gpus > 0.");
+
     public static final ConfigOption<Integer> PREP_PARALLELISM =
             ConfigOptions.key("prep.parallelism")
                     .intType()
@@ -205,6 +237,10 @@ public final class TrainJobOptions {
             HORIZON_STEPS,
             MIN_LR,
             PREP_PARALLELISM,
+            PREP_ONLY,
+            SINK_GPUS,
+            SINK_CPU_CORES,
+            SINK_HEAP_MB,
             SEED,
             DETERMINISTIC,
             STRIDE,

@@ -57,12 +57,26 @@ public final class TrainRunner {
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 2);
+        if (!conf.contains(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)) {
+            // A full or unwritable disk fails the asynchronous write of Flink's own state: that
+            // is reported and tolerated a while. (The model checkpoint is written in the sink's
+            // synchronous snapshot; its failure always fails over to the last completed one.)
+            conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 10);
+        }
         if (!conf.contains(RestartStrategyOptions.RESTART_STRATEGY)) {
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+            // A long-running job: restarts back off exponentially and the backoff resets after
+            // an hour without failure, so faults spread over days never exhaust a fixed budget.
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
             conf.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                    Duration.ofSeconds(3));
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+                    Duration.ofSeconds(2));
+            conf.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+                    Duration.ofMinutes(2));
+            conf.set(
+                    RestartStrategyOptions
+                            .RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD,
+                    Duration.ofHours(1));
         }
         if (!fresh && !conf.contains(StateRecoveryOptions.SAVEPOINT_PATH)) {
             newestSavepoint(root)
@@ -230,7 +244,18 @@ public final class TrainRunner {
         return name.startsWith("step-") ? Long.parseLong(name.substring(5)) : -1;
     }
 
+    /** System property naming the jar to submit (default: the jar this class was loaded from). */
+    public static final String JOB_JAR_PROPERTY = "bimm.job-jar";
+
+    /**
+     * The jar submitted to a cluster: the shaded one {@code bimm} runs from, or {@code
+     * -Dbimm.job-jar} (tests load this class from the module's thin jar).
+     */
     private static String jobJar() throws URISyntaxException {
+        String override = System.getProperty(JOB_JAR_PROPERTY);
+        if (override != null && !override.isBlank()) {
+            return override;
+        }
         return Paths.get(
                         TrainRunner.class
                                 .getProtectionDomain()

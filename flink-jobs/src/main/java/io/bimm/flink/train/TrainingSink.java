@@ -96,6 +96,7 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
     private transient LongCounter stepsAccumulator;
     private transient Counter samplesTrained;
     private transient Counter skippedSteps;
+    private transient Counter checkpointWriteErrors;
     private transient Histogram stepMillis;
     private transient Histogram dataWaitMillis;
     private transient volatile long lastDataWaitMillis;
@@ -175,28 +176,17 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         }
     }
 
-    /** Loads the model checkpoint a restored Flink checkpoint points to, refusing a changed one. */
+    /**
+     * Loads the model checkpoint a restored Flink checkpoint points to; a changed, truncated or
+     * corrupted one is refused and the previous good one loaded ({@link CheckpointRestore}).
+     */
     private void restore(String pointerJson) throws Exception {
         JsonObject p = JsonParser.parseString(pointerJson).getAsJsonObject();
-        Path dir = Paths.get(p.get("path").getAsString());
+        Path pointed = Paths.get(p.get("path").getAsString());
         String expected = p.get("manifest_sha256").getAsString();
-        String actual = ModelCheckpoints.manifestSha256(dir);
-        if (!expected.equals(actual)) {
-            throw new IOException(
-                    "Model checkpoint "
-                            + dir
-                            + " changed since the Flink checkpoint that points to it (manifest"
-                            + " SHA-256 "
-                            + actual
-                            + ", expected "
-                            + expected
-                            + ").");
-        }
-        onTrainer(
-                () -> {
-                    Checkpoints.load(trainer, dir);
-                    return null;
-                });
+        CheckpointRestore.Restored r =
+                onTrainer(() -> CheckpointRestore.load(trainer, pointed, expected));
+        Path dir = r.dir();
         lastSavedDir = dir;
         lastCompletedDir = dir;
         LOG.info(
@@ -228,6 +218,7 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         getRuntimeContext().addAccumulator(STEPS_ACCUMULATOR, stepsAccumulator);
         samplesTrained = g.counter("samplesTrained");
         skippedSteps = g.counter("skippedSteps");
+        checkpointWriteErrors = g.counter("checkpointWriteErrors");
         g.meter("samplesPerSecond", new MeterView(samplesTrained, 30));
         stepMillis = g.histogram("stepTimeMs", new DescriptiveStatisticsHistogram(500));
         dataWaitMillis = g.histogram("dataWaitTimeMs", new DescriptiveStatisticsHistogram(500));
@@ -341,7 +332,20 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         boolean periodic = checkpointEvery > 0 && r.step() % checkpointEvery == 0;
         boolean finalStep = maxSteps > 0 && r.step() >= maxSteps;
         if (periodic || finalStep) {
-            Path dir = saveCheckpoint(r);
+            Path dir;
+            try {
+                dir = saveCheckpoint(r);
+            } catch (IOException e) {
+                // Disk full or unwritable: the last good checkpoint stays; training goes on.
+                checkpointWriteErrors.inc();
+                LOG.error(
+                        "checkpoint write failed at step {}: {}; keeping the last good checkpoint"
+                                + " {}",
+                        r.step(),
+                        e.toString(),
+                        lastSavedDir);
+                return;
+            }
             LOG.info(
                     "checkpoint step={} loss={} dir={}{}",
                     r.step(),
@@ -423,7 +427,23 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
                     @Override
                     public void close() {}
                 });
-        Path dir = saveCheckpoint(last);
+        Path dir;
+        try {
+            dir = saveCheckpoint(last);
+        } catch (IOException e) {
+            // A failure in this synchronous snapshot fails the job over to the last completed
+            // Flink checkpoint, whose model checkpoint is untouched: progress since then is
+            // trained again, never half-saved.
+            checkpointWriteErrors.inc();
+            LOG.error(
+                    "checkpoint write failed for Flink checkpoint {} at step {}: {}; the last good"
+                            + " checkpoint {} stays the restore point",
+                    ctx.getCheckpointId(),
+                    trainer.getStep(),
+                    e.toString(),
+                    lastCompletedDir);
+            throw e;
+        }
         JsonObject p = new JsonObject();
         p.addProperty("path", dir.toAbsolutePath().toString());
         p.addProperty("step", trainer.getStep());

@@ -1,0 +1,2 @@
+/** Deliberate faults for the fault tests of a real cluster: an operator exception, a NaN step. */
+package io.bimm.flink.fault;
