@@ -66,7 +66,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(
             names = "--steps",
-            defaultValue = "600",
+            defaultValue = "200",
             description = "Pretraining steps (default: ${DEFAULT-VALUE}).")
     long steps;
 
@@ -78,8 +78,10 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(
             names = "--stage",
-            defaultValue = "joint",
-            description = "Pretraining stage: joint (default), dorsal or ventral.")
+            defaultValue = "dorsal",
+            description =
+                    "Pretraining stage: dorsal (default: the video branch alone, the cheapest that"
+                            + " trains the probed encoder), joint or ventral.")
     String stage;
 
     @Option(

@@ -17,6 +17,9 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * bimm finetune} reads. Clip {@code i} of a split is a pure function of (seed, split, class, i).
  */
 public final class MotionDataset {
+    static {
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR); // the encoder's info lines are noise here
+    }
 
     /** Generation settings. */
     public record Settings(

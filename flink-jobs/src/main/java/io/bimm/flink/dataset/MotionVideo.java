@@ -85,6 +85,11 @@ final class MotionVideo {
         return out;
     }
 
+    /** The static background as BGR bytes (a copy). */
+    byte[] backgroundBgr() {
+        return background.clone();
+    }
+
     /** Frame {@code t} as BGR bytes. */
     byte[] frame(int t) {
         byte[] out = background.clone();
@@ -94,6 +99,7 @@ final class MotionVideo {
         double scale =
                 cls.grow == 0 ? 1 : cls.grow > 0 ? 0.6 + 0.8 * progress : 1.4 - 0.8 * progress;
         double r = radius * scale;
+        // the largest extent of any shape is 1.2 * radius * max(1, aspect)
         double cos = Math.cos(angle);
         double sin = Math.sin(angle);
         double tc = Math.cos(texAngle);
