@@ -107,6 +107,14 @@ public final class EvalCommand implements Callable<Integer> {
     long seed;
 
     @Option(
+            names = "--set",
+            defaultValue = "directions",
+            description =
+                    "Class set when the dataset is generated: directions (default) or kinds (see"
+                            + " gen-dataset).")
+    String set;
+
+    @Option(
             names = "--port",
             defaultValue = "8081",
             description = "Flink dashboard port (default: ${DEFAULT-VALUE}).")
@@ -118,7 +126,11 @@ public final class EvalCommand implements Callable<Integer> {
             throw new UserException("--steps, --batch-size and --probe-epochs must be positive.");
         }
         if (!Files.isDirectory(dataset.resolve("train"))) {
-            int n = MotionDataset.generate(dataset, MotionDataset.Settings.defaults());
+            int n =
+                    MotionDataset.generate(
+                            dataset,
+                            MotionDataset.Settings.defaults(
+                                    io.bimm.flink.dataset.MotionClass.set(set)));
             System.out.println("generated " + n + " clips in " + dataset);
         }
         LabeledClips train = LabeledClips.scan(dataset.resolve("train"), null);

@@ -3,7 +3,6 @@ package io.bimm.flink.cli;
 import io.bimm.flink.dataset.MotionClass;
 import io.bimm.flink.dataset.MotionDataset;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,11 +52,27 @@ public final class GenDatasetCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+            names = "--set",
+            defaultValue = "directions",
+            description =
+                    "directions (default: right, left, up, down, expand, contract) or kinds"
+                            + " (still, translate, scale, spin, drift; each in a random direction).")
+    String set;
+
     @Override
     public Integer call() throws Exception {
         MotionDataset.Settings s;
         try {
-            s = new MotionDataset.Settings(trainPerClass, valPerClass, size, size, frames, seed);
+            s =
+                    new MotionDataset.Settings(
+                            trainPerClass,
+                            valPerClass,
+                            size,
+                            size,
+                            frames,
+                            seed,
+                            MotionClass.set(set));
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
@@ -66,10 +81,8 @@ public final class GenDatasetCommand implements Callable<Integer> {
         System.out.printf(
                 "generated %d clips (%d classes: %s) in %s/train and %s/val in %.1f s%n",
                 n,
-                MotionClass.values().length,
-                String.join(
-                        ", ",
-                        Arrays.stream(MotionClass.values()).map(MotionClass::folder).toList()),
+                s.classes().size(),
+                String.join(", ", s.classes().stream().map(MotionClass::folder).toList()),
                 out,
                 out,
                 (System.nanoTime() - t0) / 1e9);

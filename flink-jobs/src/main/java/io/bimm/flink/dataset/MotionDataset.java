@@ -5,6 +5,7 @@ import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -23,7 +24,19 @@ public final class MotionDataset {
 
     /** Generation settings. */
     public record Settings(
-            int trainPerClass, int valPerClass, int width, int height, int frames, long seed) {
+            int trainPerClass,
+            int valPerClass,
+            int width,
+            int height,
+            int frames,
+            long seed,
+            List<MotionClass> classes) {
+        /** The {@code directions} set. */
+        public Settings(
+                int trainPerClass, int valPerClass, int width, int height, int frames, long seed) {
+            this(trainPerClass, valPerClass, width, height, frames, seed, MotionClass.DIRECTIONS);
+        }
+
         public Settings {
             if (trainPerClass <= 0 || valPerClass <= 0 || frames < 2) {
                 throw new IllegalArgumentException(
@@ -38,8 +51,8 @@ public final class MotionDataset {
         /**
          * The defaults of {@code bimm gen-dataset}: 40 + 15 clips per class, 128x128, 40 frames.
          */
-        public static Settings defaults() {
-            return new Settings(40, 15, 128, 128, 40, 1);
+        public static Settings defaults(List<MotionClass> classes) {
+            return new Settings(40, 15, 128, 128, 40, 1, classes);
         }
     }
 
@@ -50,7 +63,7 @@ public final class MotionDataset {
         int n = 0;
         for (String split : new String[] {"train", "val"}) {
             int per = split.equals("train") ? s.trainPerClass() : s.valPerClass();
-            for (MotionClass c : MotionClass.values()) {
+            for (MotionClass c : s.classes()) {
                 Path dir = out.resolve(split).resolve(c.folder());
                 Files.createDirectories(dir);
                 for (int i = 0; i < per; i++) {

@@ -28,6 +28,11 @@ final class MotionVideo {
     private final int[] colorA;
     private final int[] colorB;
     private final byte[] background;
+    private final double mdx;
+    private final double mdy;
+    private final int mgrow;
+    private final double spin; // radians per frame
+    private final double drift; // texture px per frame
 
     MotionVideo(MotionClass cls, int w, int h, int frames, SplittableRandom rnd) {
         this.w = w;
@@ -48,6 +53,14 @@ final class MotionVideo {
         colorA = color(rnd);
         colorB = color(rnd);
         background = background(rnd);
+        // drawn last, so the appearance of the direction classes does not depend on it
+        double phi = 2 * Math.PI * rnd.nextDouble();
+        int sign = rnd.nextBoolean() ? 1 : -1;
+        mdx = cls == MotionClass.TRANSLATE ? Math.cos(phi) : cls.dx;
+        mdy = cls == MotionClass.TRANSLATE ? Math.sin(phi) : cls.dy;
+        mgrow = cls == MotionClass.SCALE ? sign : cls.grow;
+        spin = cls == MotionClass.SPIN ? sign * speed / radius : 0;
+        drift = cls == MotionClass.DRIFT ? sign * speed : 0;
     }
 
     private static int[] color(SplittableRandom rnd) {
@@ -100,8 +113,8 @@ final class MotionVideo {
                 cls.grow == 0 ? 1 : cls.grow > 0 ? 0.6 + 0.8 * progress : 1.4 - 0.8 * progress;
         double r = radius * scale;
         // the largest extent of any shape is 1.2 * radius * max(1, aspect)
-        double cos = Math.cos(angle);
-        double sin = Math.sin(angle);
+        double cos = Math.cos(angle + spin * t);
+        double sin = Math.sin(angle + spin * t);
         double tc = Math.cos(texAngle);
         double ts = Math.sin(texAngle);
         int reach = (int) Math.ceil(r * Math.max(1, aspect) * 1.5) + 1;
@@ -118,7 +131,7 @@ final class MotionVideo {
                     continue;
                 }
                 // texture attached to the object (moves and scales with it)
-                double a = u * tc + v * ts;
+                double a = u * tc + v * ts + drift * t;
                 double b = -u * ts + v * tc;
                 boolean first =
                         pattern == 0
