@@ -67,6 +67,27 @@ class MotionDatasetTest {
     }
 
     @Test
+    void kindsOfMotionChangeWhatTheirNamesSay() {
+        for (int seed = 0; seed < 3; seed++) {
+            MotionVideo still =
+                    new MotionVideo(MotionClass.STILL, W, W, 20, new SplittableRandom(seed));
+            assertThat(still.frame(12)).isEqualTo(still.frame(0));
+            // drift: the outline stays, the texture inside moves
+            MotionVideo drift =
+                    new MotionVideo(MotionClass.DRIFT, W, W, 20, new SplittableRandom(seed));
+            assertThat(objectMask(drift, 12)).isEqualTo(objectMask(drift, 0));
+            assertThat(drift.frame(12)).isNotEqualTo(drift.frame(0));
+            // spin: same place and size, different outline
+            MotionVideo spin =
+                    new MotionVideo(MotionClass.SPIN, W, W, 20, new SplittableRandom(seed));
+            boolean[] a = objectMask(spin, 0);
+            boolean[] b = objectMask(spin, 12);
+            assertThat(b).isNotEqualTo(a);
+            assertThat(count(b)).isBetween((int) (0.85 * count(a)), (int) (1.15 * count(a)));
+        }
+    }
+
+    @Test
     void filesDecodeThroughTheClipDecoderInTheFolderLayout() throws Exception {
         int n = MotionDataset.generate(dir, new MotionDataset.Settings(2, 1, W, W, 16, 3));
         assertThat(n).isEqualTo(18);
