@@ -24,6 +24,11 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             TargetsCommand.class,
             BenchCommand.class,
+            ExportCommand.class,
+            EmbedCommand.class,
+            FinetuneCommand.class,
+            GenDatasetCommand.class,
+            EvalCommand.class,
         })
 public final class BimmCli implements Runnable {
 

@@ -266,7 +266,8 @@ public final class ClipDecoder implements AutoCloseable {
         int nh = Math.max(s, (int) Math.round(height * target / shortSide));
         int cropX = options.deterministic() ? (nw - s) / 2 : rnd.nextInt(nw - s + 1);
         int cropY = options.deterministic() ? (nh - s) / 2 : rnd.nextInt(nh - s + 1);
-        boolean flip = !options.deterministic() && rnd.nextBoolean();
+        // the draw is taken even when flips are off, so crops stay the same either way
+        boolean flip = !options.deterministic() && rnd.nextBoolean() && options.flip();
 
         byte[][] x = new byte[t][];
         byte[][] y = new byte[t][];

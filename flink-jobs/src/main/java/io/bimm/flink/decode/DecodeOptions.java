@@ -25,6 +25,7 @@ public final class DecodeOptions implements Serializable {
     private final int frames;
     private final int stride;
     private final boolean deterministic;
+    private final boolean flip;
     private final ShortClipPolicy shortClipPolicy;
     private final long maxBytes;
     private final int maxWidth;
@@ -38,6 +39,7 @@ public final class DecodeOptions implements Serializable {
         this.frames = b.frames;
         this.stride = b.stride;
         this.deterministic = b.deterministic;
+        this.flip = b.flip;
         this.shortClipPolicy = b.shortClipPolicy;
         this.maxBytes = b.maxBytes;
         this.maxWidth = b.maxWidth;
@@ -68,6 +70,14 @@ public final class DecodeOptions implements Serializable {
 
     public boolean deterministic() {
         return deterministic;
+    }
+
+    /**
+     * Whether training mode may flip a clip horizontally (default true); off where labels depend on
+     * left and right, such as motion direction.
+     */
+    public boolean flip() {
+        return flip;
     }
 
     public ShortClipPolicy shortClipPolicy() {
@@ -110,6 +120,7 @@ public final class DecodeOptions implements Serializable {
         private int frames = 16;
         private int stride = 4;
         private boolean deterministic;
+        private boolean flip = true;
         private ShortClipPolicy shortClipPolicy = ShortClipPolicy.LOOP;
         private long maxBytes = 64L << 20;
         private int maxWidth = 3840;
@@ -142,6 +153,12 @@ public final class DecodeOptions implements Serializable {
 
         public Builder optDeterministic(boolean deterministic) {
             this.deterministic = deterministic;
+            return this;
+        }
+
+        /** Allow the random horizontal flip of training mode (default true). */
+        public Builder optFlip(boolean flip) {
+            this.flip = flip;
             return this;
         }
 

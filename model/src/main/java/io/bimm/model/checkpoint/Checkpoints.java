@@ -1,5 +1,6 @@
 package io.bimm.model.checkpoint;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +10,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.bimm.model.Bimm;
+import io.bimm.model.BimmConfig;
 import io.bimm.model.export.SafetensorsReader;
 import io.bimm.model.export.SafetensorsWriter;
 import io.bimm.model.train.AdamW;
@@ -203,6 +205,84 @@ public final class Checkpoints {
                 manifest.get("step").getAsLong(),
                 manifest.get("samples_seen").getAsLong(),
                 manifest.get("skipped_steps").getAsLong());
+    }
+
+    /**
+     * The checkpoint directory {@code path} names: a {@code step-N} directory, a {@code latest}
+     * link to one, or a checkpoint root (its {@code latest} link, else its newest {@code step-N}).
+     */
+    public static Path resolve(Path path) throws IOException {
+        Path p = path.toRealPath();
+        if (Files.isRegularFile(p.resolve(MANIFEST))) {
+            return p;
+        }
+        Path link = p.resolve("latest");
+        if (Files.isRegularFile(link.resolve(MANIFEST))) {
+            return link.toRealPath();
+        }
+        Path newest = latest(p);
+        if (newest == null) {
+            throw new IOException(
+                    "Not a checkpoint (no "
+                            + MANIFEST
+                            + ") and no step-N checkpoint or latest link in it: "
+                            + path);
+        }
+        return newest;
+    }
+
+    /** The model config stored in a checkpoint's manifest. */
+    public static BimmConfig readConfig(Path dir) throws IOException {
+        JsonObject manifest =
+                JsonParser.parseString(
+                                Files.readString(dir.resolve(MANIFEST), StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+        return BimmConfig.fromJson(manifest.get("config").toString());
+    }
+
+    /**
+     * A new model on {@code device} holding the parameters of checkpoint {@code path} (resolved as
+     * {@link #resolve} says; checksum verified), for export, features and finetuning.
+     */
+    public static Bimm loadModel(Path path, Device device) throws IOException {
+        Path dir = resolve(path);
+        JsonObject manifest =
+                JsonParser.parseString(
+                                Files.readString(dir.resolve(MANIFEST), StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+        String expected = manifest.getAsJsonObject("sha256").get(PARAMS).getAsString();
+        String actual = sha256(dir.resolve(PARAMS));
+        if (!expected.equals(actual)) {
+            throw new IOException(
+                    "Checkpoint "
+                            + dir
+                            + " is corrupt: "
+                            + PARAMS
+                            + " does not match its SHA-256.");
+        }
+        BimmConfig config = BimmConfig.fromJson(manifest.get("config").toString());
+        SafetensorsReader params = SafetensorsReader.read(dir.resolve(PARAMS));
+        Bimm model = Bimm.newModel(config, device);
+        try {
+            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+                SafetensorsReader.Tensor t = params.tensors().get(e.getKey());
+                Parameter p = e.getValue();
+                if (t == null || !new Shape(t.shape()).equals(p.getShape())) {
+                    throw new IllegalArgumentException(
+                            "Checkpoint "
+                                    + dir
+                                    + " lacks parameter "
+                                    + e.getKey()
+                                    + " "
+                                    + p.getShape());
+                }
+                p.getArray().set(FloatBuffer.wrap(t.values()));
+            }
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return model;
     }
 
     /** Flushes a written file to disk so the rename never publishes unwritten data. */

@@ -57,6 +57,99 @@ public final class EncoderExporter {
                 dir.resolve("config.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(json),
                 StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("README.md"), readme(c), StandardCharsets.UTF_8);
+    }
+
+    /** How a PyTorch user loads the files into VideoMAE's or timm's finetuning code. */
+    static String readme(BimmConfig c) {
+        int d = c.getEmbedDim();
+        int s = c.getImageSize();
+        int t = c.getFrames();
+        int n = (s / BimmConfig.PATCH) * (s / BimmConfig.PATCH);
+        return String.join(
+                "\n",
+                "# BIMM encoders for finetuning",
+                "",
+                "Exported by `bimm export` from a BIMM checkpoint (preset `"
+                        + c.getPreset()
+                        + "`).",
+                "Two ViT encoders, F32 safetensors, PyTorch key names and `[out, in]` layouts:",
+                "",
+                "- `" + DORSAL_FILE + "`: the video (dorsal) encoder, VideoMAE keys:",
+                "  `patch_embed.proj` is a Conv3d `[" + d + ", 3, 2, 16, 16]` (tubelet 2),",
+                "  attention biases as `attn.q_bias` / `attn.v_bias` (no key bias).",
+                "- `" + VENTRAL_FILE + "`: the image (ventral) encoder, timm keys:",
+                "  Conv2d `[" + d + ", 3, 16, 16]`, `attn.qkv.bias = [q_bias, 0, v_bias]`.",
+                "- `config.json`: sizes (`embed_dim` "
+                        + d
+                        + ", `depth` "
+                        + c.getDepth()
+                        + ", `num_heads` "
+                        + c.getHeads()
+                        + ", `img_size` "
+                        + s
+                        + ", `num_frames` "
+                        + t
+                        + ") and the full BIMM config.",
+                "",
+                "Both have no class token; positions are the fixed 1-D sinusoid table over the",
+                "flattened token index (VideoMAE's `get_sinusoid_encoding_table`), which is not",
+                "stored. `norm.*` is the LayerNorm after the last block. Inputs are RGB in [0, 1]",
+                "normalized with the ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225);",
+                "LayerNorm eps 1e-6, GELU MLP of ratio " + c.getMlpRatio() + ".",
+                "",
+                "## VideoMAE (`modeling_finetune.VisionTransformer`)",
+                "",
+                "```python",
+                "import json, torch",
+                "from functools import partial",
+                "from safetensors.torch import load_file",
+                "from modeling_finetune import VisionTransformer",
+                "cfg = json.load(open('config.json'))",
+                "model = VisionTransformer(img_size=cfg['img_size'], patch_size=16,",
+                "    embed_dim=cfg['embed_dim'], depth=cfg['depth'], num_heads=cfg['num_heads'],",
+                "    mlp_ratio=cfg['mlp_ratio'], qkv_bias=True, all_frames=cfg['num_frames'],",
+                "    tubelet_size=2, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),",
+                "    use_mean_pooling=True, num_classes=NUM_CLASSES)",
+                "state = load_file('" + DORSAL_FILE + "')",
+                "missing, unexpected = model.load_state_dict(state, strict=False)",
+                "# missing: fc_norm.*, head.* (new task head); unexpected: norm.* (with mean",
+                "# pooling VideoMAE replaces norm by fc_norm after pooling)",
+                "```",
+                "",
+                "With `run_class_finetuning.py`, pass the file through `--finetune` after saving",
+                "it as `torch.save({'model': state}, 'bimm_dorsal.pth')`.",
+                "",
+                "## timm (`VisionTransformer`, ventral encoder)",
+                "",
+                "```python",
+                "import timm, torch",
+                "from safetensors.torch import load_file",
+                "model = timm.create_model('vit_tiny_patch16_224', pretrained=False,",
+                "    img_size="
+                        + s
+                        + ", embed_dim="
+                        + d
+                        + ", depth="
+                        + c.getDepth()
+                        + ", num_heads="
+                        + c.getHeads()
+                        + ",",
+                "    class_token=False, global_pool='avg', fc_norm=False,",
+                "    num_classes=NUM_CLASSES)",
+                "state = load_file('" + VENTRAL_FILE + "')",
+                "missing, unexpected = model.load_state_dict(state, strict=False)",
+                "# missing: pos_embed and head.*; set the fixed sinusoid positions:",
+                "import numpy as np",
+                "def sinusoid(n, d):",
+                "    t = np.array([[p / np.power(10000, 2 * (j // 2) / d) for j in range(d)]",
+                "                  for p in range(n)])",
+                "    t[:, 0::2], t[:, 1::2] = np.sin(t[:, 0::2]), np.cos(t[:, 1::2])",
+                "    return torch.tensor(t, dtype=torch.float32).unsqueeze(0)",
+                "model.pos_embed.data.copy_(sinusoid(" + n + ", " + d + "))",
+                "model.pos_embed.requires_grad_(False)",
+                "```",
+                "");
     }
 
     /** The SPEC 6 tensors of one branch encoder. */

@@ -1,0 +1,280 @@
+package io.bimm.flink.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.bimm.flink.dataset.MotionDataset;
+import io.bimm.flink.finetune.Finetuning;
+import io.bimm.flink.finetune.LabeledClips;
+import io.bimm.flink.finetune.Progress;
+import io.bimm.flink.ingest.EpochFeeder;
+import io.bimm.flink.ingest.IngestReport;
+import io.bimm.flink.ingest.Ingestor;
+import io.bimm.flink.ingest.InputFiles;
+import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.train.TrainJobOptions;
+import io.bimm.flink.train.TrainRunner;
+import io.bimm.model.Bimm;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.checkpoint.Checkpoints;
+import io.bimm.schemas.Topics;
+import io.bimm.schemas.VideoClip;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bimm eval}: does pretraining help? Generates the motion set (if needed), pretrains the
+ * {@code tiny} preset on its unlabeled training clips with the real training job (embedded Kafka,
+ * ingest, Flink MiniCluster) for a fixed number of steps, then linear-probes the pretrained and a
+ * randomly initialized encoder on the labels and reports both.
+ */
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Pretrain the tiny preset on the generated motion set's training clips (labels unused)"
+                    + " with the real training job, then linear-probe the pretrained and a randomly"
+                    + " initialized dorsal encoder on the labels; prints both validation"
+                    + " accuracies. Reuses WORK/pretrain when it already holds --steps steps."
+        })
+public final class EvalCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--dataset",
+            defaultValue = "bimm-data/motion",
+            paramLabel = "DIR",
+            description =
+                    "Motion set; generated with the defaults when missing (default: ${DEFAULT-VALUE}).")
+    Path dataset;
+
+    @Option(
+            names = "--work",
+            defaultValue = "bimm-data/eval",
+            paramLabel = "DIR",
+            description = "Checkpoints and results (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(
+            names = "--steps",
+            defaultValue = "200",
+            description = "Pretraining steps (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(
+            names = "--batch-size",
+            defaultValue = "8",
+            description = "Pretraining batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(
+            names = "--stage",
+            defaultValue = "dorsal",
+            description =
+                    "Pretraining stage: dorsal (default: the video branch alone, the cheapest that"
+                            + " trains the probed encoder), joint or ventral.")
+    String stage;
+
+    @Option(
+            names = "--base-lr",
+            defaultValue = "0.03",
+            description =
+                    "Pretraining blr, lr = blr * batch / 256 (default ${DEFAULT-VALUE}: peak lr"
+                            + " 9.4e-4 at batch 8, for a short run), warmup 10% then cosine to 0.")
+    double baseLr;
+
+    @Option(
+            names = "--probe-epochs",
+            defaultValue = "100",
+            description = "Linear-probe epochs (default: ${DEFAULT-VALUE}).")
+    int probeEpochs;
+
+    @Option(
+            names = "--probe-base-lr",
+            description = "Linear-probe blr (default: bimm finetune's, 0.1).")
+    Double probeBaseLr;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+            names = "--set",
+            defaultValue = "directions",
+            description =
+                    "Class set when the dataset is generated: directions (default) or kinds (see"
+                            + " gen-dataset).")
+    String set;
+
+    @Option(
+            names = "--port",
+            defaultValue = "8081",
+            description = "Flink dashboard port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps <= 0 || batchSize <= 0 || probeEpochs <= 0) {
+            throw new UserException("--steps, --batch-size and --probe-epochs must be positive.");
+        }
+        if (!Files.isDirectory(dataset.resolve("train"))) {
+            int n =
+                    MotionDataset.generate(
+                            dataset,
+                            MotionDataset.Settings.defaults(
+                                    io.bimm.flink.dataset.MotionClass.set(set)));
+            System.out.println("generated " + n + " clips in " + dataset);
+        }
+        LabeledClips train = LabeledClips.scan(dataset.resolve("train"), null);
+        LabeledClips val = LabeledClips.scan(dataset.resolve("val"), train.classes());
+        Path ckptRoot = work.resolve("pretrain");
+        Path latest = Checkpoints.latest(ckptRoot);
+        long seconds = 0;
+        if (latest != null && stepOf(latest) >= steps) {
+            System.out.println(
+                    "reusing " + latest + " (delete " + ckptRoot + " to pretrain again)");
+        } else {
+            long t0 = System.nanoTime();
+            latest = pretrain(ckptRoot);
+            seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        }
+        Finetuning.Settings probe =
+                new Finetuning.Settings(
+                        true,
+                        true,
+                        probeEpochs,
+                        32,
+                        probeBaseLr,
+                        1.0,
+                        0.1,
+                        5,
+                        false,
+                        4,
+                        seed,
+                        null);
+        Progress progress = Progress.onTerminal();
+        Finetuning.Result pre;
+        BimmConfig config;
+        System.out.println("== linear probe of the pretrained encoder (" + latest + ")");
+        try (Bimm model = Checkpoints.loadModel(latest, Device.cpu())) {
+            config = model.getConfig();
+            pre = Finetuning.run(model, train, val, probe, System.out, progress);
+        }
+        System.out.println("== linear probe of a randomly initialized encoder");
+        Finetuning.Result rnd;
+        Engine.getInstance().setRandomSeed((int) seed);
+        try (Bimm model = Bimm.newModel(config, Device.cpu())) {
+            rnd = Finetuning.run(model, train, val, probe, System.out, progress);
+        }
+        JsonObject json = new JsonObject();
+        json.addProperty("pretrain_checkpoint", latest.toString());
+        json.addProperty("pretrain_steps", stepOf(latest));
+        json.addProperty("pretrain_batch", batchSize);
+        json.addProperty("pretrain_stage", stage);
+        json.addProperty("pretrain_seconds", seconds);
+        json.addProperty("probe_epochs", probeEpochs);
+        json.addProperty("classes", train.classes().size());
+        json.addProperty("train_clips", train.size());
+        json.addProperty("val_clips", val.size());
+        json.addProperty("pretrained_top1", pre.lastTop1());
+        json.addProperty("pretrained_best_top1", pre.best().top1());
+        json.addProperty("random_top1", rnd.lastTop1());
+        json.addProperty("random_best_top1", rnd.best().top1());
+        Files.createDirectories(work);
+        Files.writeString(
+                work.resolve("eval.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(json),
+                StandardCharsets.UTF_8);
+        System.out.printf(
+                "eval: linear probe val top1 pretrained=%.4f random=%.4f (chance %.4f; %d"
+                        + " pretraining steps, batch %d, %s stage; best epoch %.4f vs %.4f)%n",
+                pre.lastTop1(),
+                rnd.lastTop1(),
+                1.0 / train.classes().size(),
+                stepOf(latest),
+                batchSize,
+                stage,
+                pre.best().top1(),
+                rnd.best().top1());
+        return 0;
+    }
+
+    private Path pretrain(Path ckptRoot) throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
+            kafka.createDefaultTopics(2);
+            List<VideoClip> clips = new ArrayList<>();
+            IngestReport report;
+            try (Ingestor ingestor =
+                    new Ingestor(
+                            new Ingestor.Settings(
+                                    kafka.bootstrapServers(),
+                                    Topics.CLIPS,
+                                    Topics.DEADLETTER,
+                                    4,
+                                    null,
+                                    false,
+                                    Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
+                                    Long.MAX_VALUE,
+                                    2,
+                                    Map.of()))) {
+                ingestor.onClip(clips::add);
+                report =
+                        ingestor.ingest(
+                                InputFiles.expand(List.of(dataset.resolve("train").toString())),
+                                System.err,
+                                false);
+            }
+            System.out.println(report.summaryLine());
+            Configuration conf = new Configuration();
+            conf.set(TrainJobOptions.BOOTSTRAP, kafka.bootstrapServers());
+            conf.set(TrainJobOptions.PRESET, "tiny");
+            conf.set(TrainJobOptions.STAGE, stage);
+            conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
+            conf.set(TrainJobOptions.BASE_LR, baseLr);
+            conf.set(TrainJobOptions.WARMUP_STEPS, Math.max(1, steps / 10));
+            conf.set(TrainJobOptions.HORIZON_STEPS, steps);
+            conf.set(TrainJobOptions.MAX_STEPS, steps);
+            conf.set(TrainJobOptions.CHECKPOINT_DIR, ckptRoot.toString());
+            conf.set(TrainJobOptions.CHECKPOINT_EVERY, (int) Math.max(1, steps / 4));
+            conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(60));
+            conf.set(TrainJobOptions.GROUP_ID, "bimm-eval");
+            conf.set(TrainJobOptions.SEED, seed);
+            try (EpochFeeder feeder =
+                    new EpochFeeder(
+                                    clips,
+                                    kafka.bootstrapServers(),
+                                    Topics.CLIPS,
+                                    "bimm-eval",
+                                    Math.max(clips.size(), 3L * batchSize))
+                            .start()) {
+                TrainRunner.Result r = TrainRunner.run(conf, true, null, port, System.out);
+                System.out.println(
+                        "pretrained "
+                                + r.steps()
+                                + " steps on "
+                                + feeder.epochs()
+                                + " epochs of "
+                                + clips.size()
+                                + " clips; checkpoint "
+                                + r.latestCheckpoint());
+                if (r.latestCheckpoint() == null) {
+                    throw new UserException("Pretraining left no checkpoint in " + ckptRoot);
+                }
+                return r.latestCheckpoint();
+            }
+        }
+    }
+
+    private static long stepOf(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        return name.startsWith("step-") ? Long.parseLong(name.substring(5)) : -1;
+    }
+}

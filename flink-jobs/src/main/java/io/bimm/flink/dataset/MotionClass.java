@@ -1,0 +1,60 @@
+package io.bimm.flink.dataset;
+
+import java.util.Locale;
+
+/**
+ * The classes of the generated motion sets. Set {@code directions}: four translation directions and
+ * two of scaling. Set {@code kinds}: five kinds of motion, each in a random direction: none, a
+ * translation, a scaling, a rotation, the texture drifting inside a still outline. Appearance
+ * (shape, textures, colours, speed, position) is drawn the same way for every class, so only the
+ * motion tells them apart.
+ */
+public enum MotionClass {
+    RIGHT(1, 0, 0),
+    LEFT(-1, 0, 0),
+    UP(0, -1, 0),
+    DOWN(0, 1, 0),
+    EXPAND(0, 0, 1),
+    CONTRACT(0, 0, -1),
+    STILL(0, 0, 0),
+    TRANSLATE(0, 0, 0),
+    SCALE(0, 0, 0),
+    SPIN(0, 0, 0),
+    DRIFT(0, 0, 0);
+
+    /** The class set of direction (the default of {@code bimm gen-dataset}). */
+    public static final java.util.List<MotionClass> DIRECTIONS =
+            java.util.List.of(RIGHT, LEFT, UP, DOWN, EXPAND, CONTRACT);
+
+    /** The class set of kinds of motion. */
+    public static final java.util.List<MotionClass> KINDS =
+            java.util.List.of(STILL, TRANSLATE, SCALE, SPIN, DRIFT);
+
+    /** A class set by name: {@code directions} or {@code kinds}. */
+    public static java.util.List<MotionClass> set(String name) {
+        switch (name) {
+            case "directions":
+                return DIRECTIONS;
+            case "kinds":
+                return KINDS;
+            default:
+                throw new IllegalArgumentException(
+                        "Unknown class set '" + name + "', expected directions or kinds.");
+        }
+    }
+
+    final int dx;
+    final int dy;
+    final int grow;
+
+    MotionClass(int dx, int dy, int grow) {
+        this.dx = dx;
+        this.dy = dy;
+        this.grow = grow;
+    }
+
+    /** The folder name: the class name in lower case. */
+    public String folder() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,142 @@
+package io.bimm.flink.dataset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bimm.flink.decode.ClipDecoder;
+import io.bimm.flink.decode.DecodeOptions;
+import io.bimm.flink.decode.DecodedClip;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The generated motion set: each class moves as its name says, and files decode as written. */
+class MotionDatasetTest {
+
+    private static final int W = 64;
+
+    @TempDir Path dir;
+
+    @Test
+    void everyClassMovesAsNamed() {
+        for (MotionClass c : MotionClass.DIRECTIONS) {
+            for (int seed = 0; seed < 3; seed++) {
+                MotionVideo v = new MotionVideo(c, W, W, 20, new SplittableRandom(seed));
+                boolean[] a = objectMask(v, 0);
+                boolean[] b = objectMask(v, 12);
+                int areaA = count(a);
+                int areaB = count(b);
+                if (c.grow != 0) {
+                    // 0.6 -> 1.4 times the size over the clip: area grows (or shrinks) a lot
+                    assertThat(c.grow > 0 ? areaB > 1.5 * areaA : areaA > 1.5 * areaB)
+                            .as(c + " seed " + seed + " areas " + areaA + " -> " + areaB)
+                            .isTrue();
+                    continue;
+                }
+                // the circular shift that best maps frame 0's object onto frame 12's
+                int bestDx = 0;
+                int bestDy = 0;
+                int best = -1;
+                for (int dy = -W / 4; dy <= W / 4; dy++) {
+                    for (int dx = -W / 4; dx <= W / 4; dx++) {
+                        int overlap = 0;
+                        for (int y = 0; y < W; y++) {
+                            for (int x = 0; x < W; x++) {
+                                if (a[y * W + x]
+                                        && b[
+                                                Math.floorMod(y + dy, W) * W
+                                                        + Math.floorMod(x + dx, W)]) {
+                                    overlap++;
+                                }
+                            }
+                        }
+                        if (overlap > best) {
+                            best = overlap;
+                            bestDx = dx;
+                            bestDy = dy;
+                        }
+                    }
+                }
+                assertThat(Integer.signum(bestDx)).as(c + " dx").isEqualTo(c.dx);
+                assertThat(Integer.signum(bestDy)).as(c + " dy").isEqualTo(c.dy);
+                assertThat(Math.abs(bestDx) + Math.abs(bestDy)).isGreaterThanOrEqualTo(6);
+                assertThat(areaB).isBetween((int) (0.8 * areaA), (int) (1.25 * areaA));
+            }
+        }
+    }
+
+    @Test
+    void kindsOfMotionChangeWhatTheirNamesSay() {
+        for (int seed = 0; seed < 3; seed++) {
+            MotionVideo still =
+                    new MotionVideo(MotionClass.STILL, W, W, 20, new SplittableRandom(seed));
+            assertThat(still.frame(12)).isEqualTo(still.frame(0));
+            // drift: the outline stays, the texture inside moves
+            MotionVideo drift =
+                    new MotionVideo(MotionClass.DRIFT, W, W, 20, new SplittableRandom(seed));
+            assertThat(objectMask(drift, 12)).isEqualTo(objectMask(drift, 0));
+            assertThat(drift.frame(12)).isNotEqualTo(drift.frame(0));
+            // spin: same place and size, different outline
+            MotionVideo spin =
+                    new MotionVideo(MotionClass.SPIN, W, W, 20, new SplittableRandom(seed));
+            boolean[] a = objectMask(spin, 0);
+            boolean[] b = objectMask(spin, 12);
+            assertThat(b).isNotEqualTo(a);
+            assertThat(count(b)).isBetween((int) (0.85 * count(a)), (int) (1.15 * count(a)));
+        }
+    }
+
+    @Test
+    void filesDecodeThroughTheClipDecoderInTheFolderLayout() throws Exception {
+        int n = MotionDataset.generate(dir, new MotionDataset.Settings(2, 1, W, W, 16, 3));
+        assertThat(n).isEqualTo(18);
+        for (MotionClass c : MotionClass.DIRECTIONS) {
+            assertThat(dir.resolve("train").resolve(c.folder()).resolve(c.folder() + "-0001.mp4"))
+                    .exists();
+            assertThat(dir.resolve("val").resolve(c.folder()).resolve(c.folder() + "-0000.mp4"))
+                    .exists();
+        }
+        DecodeOptions det =
+                DecodeOptions.builder()
+                        .optSize(32)
+                        .optFrames(4)
+                        .optStride(4)
+                        .optDeterministic(true)
+                        .build();
+        try (ClipDecoder decoder = new ClipDecoder(det)) {
+            DecodedClip clip =
+                    decoder.decode(
+                            Files.readAllBytes(dir.resolve("train/left/left-0000.mp4")), "x", 0, 0);
+            assertThat(clip.frameCount()).isEqualTo(16);
+            assertThat(clip.x()).hasNumberOfRows(4);
+        }
+        // the same settings give the same files
+        Path again = dir.resolve("again");
+        MotionDataset.generate(again, new MotionDataset.Settings(2, 1, W, W, 16, 3));
+        assertThat(Files.readAllBytes(again.resolve("val/up/up-0000.mp4")))
+                .isEqualTo(Files.readAllBytes(dir.resolve("val/up/up-0000.mp4")));
+    }
+
+    /** Pixels the object covers: where frame t differs from the static background. */
+    private static boolean[] objectMask(MotionVideo v, int t) {
+        byte[] f = v.frame(t);
+        byte[] bg = v.backgroundBgr();
+        boolean[] m = new boolean[W * W];
+        for (int i = 0; i < m.length; i++) {
+            m[i] =
+                    f[3 * i] != bg[3 * i]
+                            || f[3 * i + 1] != bg[3 * i + 1]
+                            || f[3 * i + 2] != bg[3 * i + 2];
+        }
+        return m;
+    }
+
+    private static int count(boolean[] m) {
+        int n = 0;
+        for (boolean b : m) {
+            n += b ? 1 : 0;
+        }
+        return n;
+    }
+}
