@@ -243,6 +243,9 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         g.gauge("residentMemoryMb", (Gauge<Long>) TrainingSink::residentMemoryMb);
         g.gauge("deviceMemoryMb", (Gauge<Long>) () -> trainer.deviceMemoryMb());
         idleSince = System.nanoTime();
+        // Before the restored batches train: a restored run's first checkpoint may come from them
+        // alone, and its pictures show the validation sample the earlier run kept.
+        openPictures();
         // Full batches restored from state are trained now, not when the next sample arrives
         // (which may never come).
         try {
@@ -356,13 +359,24 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
         }
     }
 
-    private void offerValidation(TrainingSample sample) {
+    private void openPictures() {
         try {
-            if (pictures == null) {
-                pictures =
-                        new ValidationPictures(
-                                Paths.get(checkpointDir), config, trainer.getOptions().getStage());
+            pictures =
+                    new ValidationPictures(
+                            Paths.get(checkpointDir), config, trainer.getOptions().getStage());
+            if (pictures.sample() == null && !pending.isEmpty()) {
+                pictures.offer(pending.get(0));
             }
+        } catch (IOException e) {
+            LOG.warn("Cannot read the validation sample for the pictures: {}", e.toString());
+        }
+    }
+
+    private void offerValidation(TrainingSample sample) {
+        if (pictures == null) {
+            return;
+        }
+        try {
             pictures.offer(sample);
         } catch (IOException e) {
             LOG.warn("Cannot keep the validation sample for the pictures: {}", e.toString());
