@@ -3,14 +3,15 @@ package io.bimm.flink.decode;
 import io.bimm.flink.sample.SampleRandom;
 import io.bimm.schemas.DeadLetterReason;
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -30,7 +31,6 @@ public final class ClipDecoder implements AutoCloseable {
     }
 
     private final DecodeOptions options;
-    private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
     private final Mat resized = new Mat();
     private final Mat cropped = new Mat();
     private int framesDecoded;
@@ -307,11 +307,24 @@ public final class ClipDecoder implements AutoCloseable {
 
     private byte[] transform(Frame frame, Size dsize, Rect roi, boolean flip, int s)
             throws DecodeException {
-        Mat src = converter.convert(frame);
-        if (src == null || src.channels() != 3) {
+        if (frame.image == null
+                || frame.imageDepth != Frame.DEPTH_UBYTE
+                || frame.imageStride < frame.imageWidth * 3) {
             throw new DecodeException(DeadLetterReason.DECODE_ERROR, "Frame is not RGB24.");
         }
-        opencv_imgproc.resize(src, resized, dsize, 0, 0, opencv_imgproc.INTER_LINEAR);
+        // The grabber converts to RGB24 (set in open). Its Frame.imageChannels is the row stride
+        // over the width, which FFmpeg's row alignment inflates for narrow frames (48 px: 192 /
+        // 48 = 4), so the Mat is made here with 3 channels and the real stride.
+        try (BytePointer data = new BytePointer((ByteBuffer) frame.image[0].position(0));
+                Mat src =
+                        new Mat(
+                                frame.imageHeight,
+                                frame.imageWidth,
+                                opencv_core.CV_8UC3,
+                                data,
+                                frame.imageStride)) {
+            opencv_imgproc.resize(src, resized, dsize, 0, 0, opencv_imgproc.INTER_LINEAR);
+        }
         try (Mat view = new Mat(resized, roi)) {
             if (flip) {
                 opencv_core.flip(view, cropped, 1);
@@ -345,6 +358,5 @@ public final class ClipDecoder implements AutoCloseable {
     public void close() {
         resized.close();
         cropped.close();
-        converter.close();
     }
 }

@@ -2,6 +2,7 @@ package io.bimm.flink.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.bimm.flink.testutil.Videos;
 import io.bimm.schemas.DeadLetterReason;
@@ -226,6 +227,52 @@ class ClipDecoderTest {
             // Deterministic: offset 1, so only the window is decoded, once.
             int window = (T - 1) * TAU + 2;
             assertThat(d.framesDecoded()).isEqualTo(window).isLessThan(frames);
+        }
+    }
+
+    @Test
+    void narrowFramesWhoseRowsFFmpegPadsDecodeWithTheirColours(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        // 48 px wide: RGB rows of 144 bytes are padded to 192, which JavaCV reports as 4 channels.
+        java.nio.file.Path file = tmp.resolve("narrow.mp4");
+        int frames = 20;
+        try (org.bytedeco.javacv.FFmpegFrameRecorder r =
+                        new org.bytedeco.javacv.FFmpegFrameRecorder(file.toFile(), 48, 40, 0);
+                org.bytedeco.javacv.Java2DFrameConverter conv =
+                        new org.bytedeco.javacv.Java2DFrameConverter()) {
+            r.setVideoCodec(org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4);
+            r.setFormat("mp4");
+            r.setFrameRate(25);
+            r.setVideoQuality(1);
+            r.start();
+            for (int i = 0; i < frames; i++) {
+                BufferedImage img = new BufferedImage(48, 40, BufferedImage.TYPE_3BYTE_BGR);
+                java.awt.Graphics g = img.getGraphics();
+                g.setColor(new java.awt.Color(200, 10 * i, 40));
+                g.fillRect(0, 0, 48, 40);
+                g.dispose();
+                r.record(conv.convert(img));
+            }
+            r.stop();
+        }
+        DecodedClip clip =
+                decode(
+                        DecodeOptions.builder()
+                                .optSize(32)
+                                .optFrames(4)
+                                .optStride(2)
+                                .optDeterministic(true)
+                                .build(),
+                        java.nio.file.Files.readAllBytes(file),
+                        0);
+        assertThat(clip.frameCount()).isEqualTo(frames);
+        for (int i = 0; i < 4; i++) {
+            int k = clip.xIndices()[i];
+            byte[] x = clip.x()[i];
+            int c = (16 * 32 + 16) * 3; // centre pixel, RGB
+            assertThat(x[c] & 0xFF).as("R of frame %d", k).isCloseTo(200, within(12));
+            assertThat(x[c + 1] & 0xFF).as("G of frame %d", k).isCloseTo(10 * k, within(12));
+            assertThat(x[c + 2] & 0xFF).as("B of frame %d", k).isCloseTo(40, within(12));
         }
     }
 
