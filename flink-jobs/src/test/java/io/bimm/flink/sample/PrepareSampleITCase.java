@@ -3,19 +3,14 @@ package io.bimm.flink.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bimm.flink.decode.DecodeOptions;
-import io.bimm.flink.testutil.Videos;
+import io.bimm.flink.testutil.Clips;
 import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.VideoClip;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import javax.imageio.ImageIO;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -43,39 +38,13 @@ class PrepareSampleITCase {
                             .setNumberSlotsPerTaskManager(2)
                             .build());
 
-    private static VideoClip clip(String id, byte[] data) {
-        return VideoClip.newBuilder()
-                .setClipId(id)
-                .setSourceUri("test:" + id)
-                .setSegmentIndex(0)
-                .setContainer("")
-                .setCodec("")
-                .setData(ByteBuffer.wrap(data))
-                .setFrameRate(30)
-                .setWidth(0)
-                .setHeight(0)
-                .setDurationMicros(0)
-                .setIngestTimestamp(Instant.EPOCH)
-                .setMetadata(Map.of())
-                .build();
-    }
-
     @Test
     void samplesAndDeadLettersFromAMiniCluster() throws Exception {
-        List<VideoClip> clips = new ArrayList<>();
-        for (String v : new String[] {"Megamind.avi", "Megamind_bugy.avi", "box.mp4", "cup.mp4"}) {
-            clips.add(clip(v, Videos.bytes(v)));
-        }
-        byte[] random = new byte[10_000];
-        new Random(4).nextBytes(random);
-        clips.add(clip("random", random));
-        clips.add(clip("truncated", Arrays.copyOf(Videos.bytes("box.mp4"), 4096)));
-        // Header and the first 6 frames: decodes, but the window needs 8.
-        clips.add(clip("short", Arrays.copyOf(Videos.bytes("Megamind.avi"), 60_000)));
+        List<VideoClip> clips = new ArrayList<>(Clips.sampleVideos());
+        clips.addAll(Clips.brokenInputs());
         ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
         ImageIO.write(new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB), "jpg", jpeg);
-        clips.add(clip("jpeg", jpeg.toByteArray()));
-        clips.add(clip("huge", Videos.header16k()));
+        clips.add(Clips.of("jpeg", jpeg.toByteArray()));
 
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);

@@ -7,20 +7,17 @@ import io.bimm.flink.job.ClipSources;
 import io.bimm.flink.job.DeadLetters;
 import io.bimm.flink.job.DecodeClipFunction;
 import io.bimm.flink.kafka.EmbeddedKafka;
-import io.bimm.flink.testutil.Videos;
+import io.bimm.flink.testutil.Clips;
+import io.bimm.flink.testutil.DeadLetterTopic;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
 import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -28,12 +25,8 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -47,40 +40,19 @@ import org.junit.jupiter.api.Test;
  */
 class PrepareSampleKafkaITCase {
 
-    private static VideoClip clip(String id, byte[] data) {
-        return VideoClip.newBuilder()
-                .setClipId(id)
-                .setSourceUri("test:" + id)
-                .setSegmentIndex(0)
-                .setContainer("")
-                .setCodec("")
-                .setData(ByteBuffer.wrap(data))
-                .setFrameRate(30)
-                .setWidth(0)
-                .setHeight(0)
-                .setDurationMicros(0)
-                .setIngestTimestamp(Instant.EPOCH)
-                .setMetadata(Map.of())
-                .build();
-    }
-
     @Test
     void samplesFromTheTopicAndOneDeadLetterPerBrokenInput() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
             kafka.createDefaultTopics(2);
             String bootstrap = kafka.bootstrapServers();
-            List<VideoClip> clips = new ArrayList<>();
-            for (String v :
-                    new String[] {"Megamind.avi", "Megamind_bugy.avi", "box.mp4", "cup.mp4"}) {
-                clips.add(clip(v, Videos.bytes(v)));
-            }
-            byte[] random = new byte[10_000];
-            new Random(4).nextBytes(random);
-            clips.add(clip("random", random));
-            clips.add(clip("truncated", Arrays.copyOf(Videos.bytes("box.mp4"), 4096)));
-            // Header and the first 6 frames: decodes, but the window needs 8.
-            clips.add(clip("short", Arrays.copyOf(Videos.bytes("Megamind.avi"), 60_000)));
-            clips.add(clip("huge", Videos.header16k()));
+            List<VideoClip> clips = new ArrayList<>(Clips.sampleVideos());
+            clips.addAll(Clips.brokenInputs());
+            ByteBuffer random =
+                    clips.stream()
+                            .filter(c -> c.getClipId().equals("random"))
+                            .findFirst()
+                            .orElseThrow()
+                            .getData();
             byte[] notAvro = "not an avro record".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             try (KafkaProducer<String, byte[]> p =
                     new KafkaProducer<>(
@@ -137,10 +109,10 @@ class PrepareSampleKafkaITCase {
                             "Megamind.avi 6", "Megamind_bugy.avi 6", "box.mp4 6", "cup.mp4 6");
 
             List<String> dead = new ArrayList<>();
-            for (DeadLetter d : readDeadLetters(bootstrap, 5)) {
+            for (DeadLetter d : DeadLetterTopic.read(bootstrap, 5)) {
                 dead.add(d.getSourceUri() + " " + d.getStage() + " " + d.getReasonCode());
                 if ("test:random".equals(d.getSourceUri())) {
-                    assertThat(d.getOriginalBytes()).isEqualTo(ByteBuffer.wrap(random));
+                    assertThat(d.getOriginalBytes()).isEqualTo(random);
                 }
                 if ("deserialize".equals(d.getStage())) {
                     assertThat(d.getOriginalBytes()).isEqualTo(ByteBuffer.wrap(notAvro));
@@ -165,35 +137,5 @@ class PrepareSampleKafkaITCase {
                             "test:huge decode limit_exceeded")
                     .anySatisfy(s -> assertThat(s).endsWith("deserialize bad_record"));
         }
-    }
-
-    /** All dead letters on the topic: waits until {@code expected} arrived, then a little more. */
-    private static List<DeadLetter> readDeadLetters(String bootstrap, int expected) {
-        List<DeadLetter> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c =
-                new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                                Topics.DEFAULT_MAX_MESSAGE_BYTES),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            c.partitionsFor(Topics.DEADLETTER)
-                    .forEach(p -> parts.add(new TopicPartition(Topics.DEADLETTER, p.partition())));
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            AvroCodec<DeadLetter> codec = AvroCodec.of(DeadLetter.class);
-            long deadline = System.currentTimeMillis() + 60_000;
-            long quietUntil = Long.MAX_VALUE;
-            while (System.currentTimeMillis() < Math.min(deadline, quietUntil)) {
-                c.poll(Duration.ofMillis(500)).forEach(r -> out.add(codec.decode(r.value())));
-                if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.currentTimeMillis() + 2_000; // catch any duplicate
-                }
-            }
-        }
-        return out;
     }
 }

@@ -10,6 +10,7 @@ import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.ingest.TestVideos;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.testutil.DeadLetterTopic;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
@@ -29,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +38,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import javax.imageio.ImageIO;
 import org.apache.flink.configuration.Configuration;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -276,33 +272,12 @@ class TrainJobITCase {
         }
     }
 
+    /** Stage to reason code of the dead letters of the two damaged records. */
     private static Map<String, String> deadLetterReasons(String bootstrap) {
         Map<String, String> stageToReason = new java.util.HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c =
-                new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                                Topics.DEFAULT_MAX_MESSAGE_BYTES),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            c.partitionsFor(Topics.DEADLETTER)
-                    .forEach(p -> parts.add(new TopicPartition(Topics.DEADLETTER, p.partition())));
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            AvroCodec<DeadLetter> codec = AvroCodec.of(DeadLetter.class);
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (stageToReason.size() < 2 && System.currentTimeMillis() < deadline) {
-                c.poll(Duration.ofMillis(500))
-                        .forEach(
-                                r -> {
-                                    DeadLetter d = codec.decode(r.value());
-                                    stageToReason.put(d.getStage(), d.getReasonCode());
-                                    assertThat(d.getOriginalBytes().remaining()).isPositive();
-                                });
-            }
+        for (DeadLetter d : DeadLetterTopic.read(bootstrap, 2)) {
+            stageToReason.put(d.getStage(), d.getReasonCode());
+            assertThat(d.getOriginalBytes().remaining()).isPositive();
         }
         return stageToReason;
     }
