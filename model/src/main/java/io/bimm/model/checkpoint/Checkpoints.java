@@ -172,21 +172,7 @@ public final class Checkpoints {
             throw new IllegalArgumentException(
                     "Checkpoint " + dir + " was written for a different model config: " + diffs);
         }
-        SafetensorsReader params = SafetensorsReader.read(dir.resolve(PARAMS));
-        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            SafetensorsReader.Tensor t = params.tensors().get(e.getKey());
-            Parameter p = e.getValue();
-            if (t == null || !new Shape(t.shape()).equals(p.getShape())) {
-                throw new IllegalArgumentException(
-                        "Checkpoint "
-                                + dir
-                                + " lacks parameter "
-                                + e.getKey()
-                                + " "
-                                + p.getShape());
-            }
-            p.getArray().set(FloatBuffer.wrap(t.values()));
-        }
+        setParameters(model, SafetensorsReader.read(dir.resolve(PARAMS)), dir);
         SafetensorsReader opt = SafetensorsReader.read(dir.resolve(OPTIMIZER));
         NDManager owner = model.getManager();
         for (Map.Entry<String, SafetensorsReader.Tensor> e : opt.tensors().entrySet()) {
@@ -264,20 +250,7 @@ public final class Checkpoints {
         SafetensorsReader params = SafetensorsReader.read(dir.resolve(PARAMS));
         Bimm model = Bimm.newModel(config, device);
         try {
-            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                SafetensorsReader.Tensor t = params.tensors().get(e.getKey());
-                Parameter p = e.getValue();
-                if (t == null || !new Shape(t.shape()).equals(p.getShape())) {
-                    throw new IllegalArgumentException(
-                            "Checkpoint "
-                                    + dir
-                                    + " lacks parameter "
-                                    + e.getKey()
-                                    + " "
-                                    + p.getShape());
-                }
-                p.getArray().set(FloatBuffer.wrap(t.values()));
-            }
+            setParameters(model, params, dir);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -314,6 +287,24 @@ public final class Checkpoints {
             for (Path p : s.sorted((a, b) -> b.compareTo(a)).toList()) {
                 Files.deleteIfExists(p);
             }
+        }
+    }
+
+    /** Sets every model parameter from {@code params}; a missing or mis-shaped one is refused. */
+    private static void setParameters(Bimm model, SafetensorsReader params, Path dir) {
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            SafetensorsReader.Tensor t = params.tensors().get(e.getKey());
+            Parameter p = e.getValue();
+            if (t == null || !new Shape(t.shape()).equals(p.getShape())) {
+                throw new IllegalArgumentException(
+                        "Checkpoint "
+                                + dir
+                                + " lacks parameter "
+                                + e.getKey()
+                                + " "
+                                + p.getShape());
+            }
+            p.getArray().set(FloatBuffer.wrap(t.values()));
         }
     }
 }
