@@ -6,11 +6,14 @@
 #
 #   deploy/load-test.sh [--rate 1] [--seconds 300] [--taskmanagers 1] [--slots 2]
 #                       [--batch-size 2] [--every 10] [--drain-wait 300] [--prep-only]
+#                       [--prefill N]
 #
 # A rate above the job's capacity builds a backlog: the job then runs at its capacity, which is
 # how the scaling figure is measured (--prep-only: samples go to a discarding sink instead of the
 # trainer, so the preprocessing alone is measured; --drain-wait 0 skips waiting for the backlog).
-# --rate 0 produces as fast as the broker takes clips.
+# --rate 0 produces as fast as the broker takes clips. --prefill N produces N clips before the job
+# starts and feeds nothing while it runs: the job then has the machine to itself, which is how the
+# scaling figure is measured on one machine (the feeder and broker otherwise take CPU from it).
 # Settings: BIMM_LOAD_DIR (default bimm-data/load-test), BIMM_LOAD_REST_PORT (28081),
 # BIMM_LOAD_KAFKA_PORT (29092), BIMM_VIDEOS (../shared/data/videos).
 # The last line is
@@ -35,6 +38,7 @@ BATCH=2
 EVERY=10
 DRAIN_WAIT=300
 PREP_ONLY=false
+PREFILL=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --rate) RATE="$2"; shift 2 ;;
@@ -45,7 +49,8 @@ while [ $# -gt 0 ]; do
         --every) EVERY="$2"; shift 2 ;;
         --drain-wait) DRAIN_WAIT="$2"; shift 2 ;;
         --prep-only) PREP_ONLY=true; shift ;;
-        -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --prefill) PREFILL="$2"; shift 2 ;;
+        -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "load-test: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -92,6 +97,13 @@ mkdir -p "$DIR"
 "$LC" start --taskmanagers "$TMS" --slots "$SLOTS" --rest-port "$REST" --kafka-port "$KPORT" \
     >"$DIR/cluster-start.out" 2>&1 || { cat "$DIR/cluster-start.out"; exit 1; }
 
+if [ "$PREFILL" -gt 0 ]; then
+    log "prefilling the clips topic with $PREFILL clips"
+    "$BIMM" feed --bootstrap "localhost:$KPORT" --rate 0 --count "$PREFILL" "$VIDEOS" \
+        >"$DIR/feed.out" 2>"$DIR/feed.err" || { cat "$DIR/feed.err"; exit 1; }
+    log "$(tail -n 1 "$DIR/feed.out")"
+fi
+
 "$BIMM" train --jobmanager "localhost:$REST" --bootstrap "localhost:$KPORT" --fresh \
     --batch-size "$BATCH" --checkpoint-dir "$DIR/checkpoints" --checkpoint-every 0 \
     -D prep.parallelism="$PAR" -D prep.only="$PREP_ONLY" -D kafka.group-id=load-test \
@@ -119,12 +131,15 @@ if [ "$PREP_ONLY" = true ]; then
     SINK="$PREP"
     SINK_IN="$PREP_OUT"
 fi
-log "job $JID running: prep.parallelism=$PAR prep.only=$PREP_ONLY; feeding $RATE clips/s for $SECONDS_RUN s"
-
-FEED_ARGS=(--bootstrap "localhost:$KPORT" --rate "$RATE" --seconds "$SECONDS_RUN")
-"$BIMM" feed "${FEED_ARGS[@]}" "$VIDEOS" >"$DIR/feed.out" 2>"$DIR/feed.err" &
-FEED_PID=$!
 T0="$(date +%s)"
+if [ "$PREFILL" -gt 0 ]; then
+    log "job $JID running: prep.parallelism=$PAR prep.only=$PREP_ONLY; consuming the backlog of $PREFILL clips for $SECONDS_RUN s"
+else
+    log "job $JID running: prep.parallelism=$PAR prep.only=$PREP_ONLY; feeding $RATE clips/s for $SECONDS_RUN s"
+    FEED_ARGS=(--bootstrap "localhost:$KPORT" --rate "$RATE" --seconds "$SECONDS_RUN")
+    "$BIMM" feed "${FEED_ARGS[@]}" "$VIDEOS" >"$DIR/feed.out" 2>"$DIR/feed.err" &
+    FEED_PID=$!
+fi
 
 # Samples: t, produced (Kafka end offsets), prep out, trained, prep busy/backpressured ms/s,
 # per TaskManager heap MB and RSS MB.
@@ -155,26 +170,33 @@ while true; do
     busy="$(vmetric "$PREP" busyTimeMsPerSecond avg)"
     bp="$(vmetric "$PREP" backPressuredTimeMsPerSecond avg)"
     # Produced so far: the feed is paced (clip k at k/rate s); unpaced, the records read so far.
-    prod="$(python3 -c "r=float('$RATE'); print(int(min(r*$t, r*$SECONDS_RUN)) if r>0 else '')")"
+    if [ "$PREFILL" -gt 0 ]; then
+        prod="$PREFILL"
+    else
+        prod="$(python3 -c "r=float('$RATE'); print(int(min(r*$t, r*$SECONDS_RUN)) if r>0 else '')")"
+    fi
     [ -n "$prod" ] || prod="$(vmetric "$(vertex kafka-clips)" numRecordsOut sum)"
     read -r heap rss cpu <<<"$(tm_heap_rss)"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$prod" "$prep_out" "$consumed" "$busy" "$bp" "$heap" "$rss" "$cpu" >>"$SAMPLES"
     printf '%6s %8s %8s %8s %8.0f %8.0f %10s %10s %8s\n' "$t" "${prod%.*}" "${prep_out%.*}" "${consumed%.*}" \
         "$(python3 -c "print(float('${busy:-0}')/10)")" "$(python3 -c "print(float('${bp:-0}')/10)")" "$heap" "$rss" "$cpu"
-    if ! kill -0 "$FEED_PID" 2>/dev/null && [ "$t" -ge "$SECONDS_RUN" ]; then
+    if { [ -z "$FEED_PID" ] || ! kill -0 "$FEED_PID" 2>/dev/null; } && [ "$t" -ge "$SECONDS_RUN" ]; then
         break
     fi
     kill -0 "$TRAIN_PID" 2>/dev/null || { log "the job ended early:"; tail -5 "$DIR/train.out"; exit 1; }
 done
-wait "$FEED_PID"
-FEED_PID=""
-log "$(tail -n 1 "$DIR/feed.out")"
+if [ -n "$FEED_PID" ]; then
+    wait "$FEED_PID"
+    FEED_PID=""
+    log "$(tail -n 1 "$DIR/feed.out")"
+fi
 FED="$(sed -n 's/^fed \([0-9]*\) clips.*/\1/p' "$DIR/feed.out")"
 # End-to-end lag of the last clip: from the end of the feed until the sink has consumed it.
 T_END="$(date +%s)"
 DRAIN=""
 # With --rate 0 the feed builds a backlog on purpose: there is no drain to wait for.
 [ "$(python3 -c "print(float('$RATE') > 0)")" = True ] || DRAIN_WAIT=0
+[ "$PREFILL" -gt 0 ] && DRAIN_WAIT=0
 for _ in $(seq 1 "$DRAIN_WAIT"); do
     c="$(vmetric "$SINK" "$SINK_IN" sum)"
     if [ "${c%.*}" -ge "${FED:-0}" ]; then

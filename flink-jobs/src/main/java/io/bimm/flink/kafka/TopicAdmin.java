@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -95,6 +98,31 @@ public final class TopicAdmin {
                 Thread.currentThread().interrupt();
                 throw new IOException("Interrupted while waiting for topic leaders", e);
             }
+        }
+    }
+
+    /**
+     * The number of partitions of {@code topic}, or empty when the topic does not exist or the
+     * cluster does not answer within {@code timeoutMs}.
+     */
+    public static OptionalInt partitionCount(String bootstrap, String topic, int timeoutMs) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        try (Admin admin = Admin.create(p)) {
+            return OptionalInt.of(
+                    admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get(timeoutMs, TimeUnit.MILLISECONDS)
+                            .get(topic)
+                            .partitions()
+                            .size());
+        } catch (ExecutionException | TimeoutException e) {
+            return OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
         }
     }
 }

@@ -6,6 +6,8 @@ import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.job.ClipSources;
 import io.bimm.flink.job.DeadLetters;
 import io.bimm.flink.job.DecodeClipFunction;
+import io.bimm.flink.job.KafkaRecord;
+import io.bimm.flink.kafka.TopicAdmin;
 import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.PrepareSampleFunction;
 import io.bimm.flink.sample.TrainingSample;
@@ -17,6 +19,7 @@ import io.bimm.schemas.VideoClip;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.operators.SlotSharingGroup;
@@ -25,6 +28,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training job graph: Kafka clips, record decoding, preprocessing (decode, targets, masks)
@@ -35,6 +40,8 @@ public final class TrainJob {
 
     /** Name of the job in the Flink dashboard. */
     public static final String NAME = "bimm-train";
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     private TrainJob() {}
 
@@ -98,29 +105,41 @@ public final class TrainJob {
         String bootstrap = conf.get(TrainJobOptions.BOOTSTRAP);
         Path checkpointDir = Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath();
 
-        SingleOutputStreamOperator<VideoClip> clips =
+        int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
+        String clipsTopic = conf.get(TrainJobOptions.CLIPS_TOPIC);
+        boolean rebalance = rebalance(conf, bootstrap, clipsTopic, prepParallelism);
+        SingleOutputStreamOperator<KafkaRecord> records =
                 env.fromSource(
                                 ClipSources.records(
                                         bootstrap,
-                                        conf.get(TrainJobOptions.CLIPS_TOPIC),
+                                        clipsTopic,
                                         conf.get(TrainJobOptions.GROUP_ID),
                                         false,
                                         new Properties()),
                                 WatermarkStrategy.noWatermarks(),
                                 "kafka-clips")
-                        .uid("kafka-clips")
-                        .process(new DecodeClipFunction())
+                        .uid("kafka-clips");
+        SingleOutputStreamOperator<VideoClip> clips =
+                records.process(new DecodeClipFunction())
                         .uid("decode-record")
                         .name("decode-record");
-        int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
+        if (!rebalance) {
+            // One Kafka reader per preprocessing instance, chained: a clip (up to 16 MB) is
+            // never serialized between tasks.
+            records.setParallelism(prepParallelism);
+            clips.setParallelism(prepParallelism);
+        }
         SingleOutputStreamOperator<TrainingSample> samples =
-                clips.rebalance()
+                (rebalance ? clips.rebalance() : clips)
                         .process(new PrepareSampleFunction(prepOptions(conf, model)))
                         .uid("prepare-sample")
                         .name("decode-targets-mask")
                         .setParallelism(prepParallelism);
         if (conf.get(TrainJobOptions.PREP_ONLY)) {
-            samples.sinkTo(new DiscardingSink<>()).name("prep-only").setParallelism(1);
+            // Chained to each preprocessing instance: what is measured is the preprocessing.
+            samples.sinkTo(new DiscardingSink<>())
+                    .name("prep-only")
+                    .setParallelism(prepParallelism);
             addDeadLetters(clips, samples, conf);
             return null;
         }
@@ -168,6 +187,38 @@ public final class TrainJob {
         steps.sinkTo(new DiscardingSink<>()).name("steps").setParallelism(1);
         addDeadLetters(clips, samples, conf);
         return steps;
+    }
+
+    /**
+     * Whether clips are spread round-robin over the preprocessing ({@code prep.rebalance}). With
+     * {@code auto}, readers are chained to the preprocessing when the clips topic's partitions
+     * divide evenly over {@code parallelism} (each instance then reads as many partitions); else,
+     * or when the topic cannot be described, the clips are rebalanced.
+     */
+    static boolean rebalance(Configuration conf, String bootstrap, String topic, int parallelism) {
+        String mode = conf.get(TrainJobOptions.PREP_REBALANCE).toLowerCase(Locale.ROOT);
+        switch (mode) {
+            case "always":
+                return true;
+            case "never":
+                return false;
+            case "auto":
+                if (parallelism <= 1) {
+                    return false;
+                }
+                OptionalInt partitions = TopicAdmin.partitionCount(bootstrap, topic, 10_000);
+                boolean even = partitions.isPresent() && partitions.getAsInt() % parallelism == 0;
+                LOG.info(
+                        "prep.rebalance auto: topic {} has {} partitions, prep.parallelism {}: {}",
+                        topic,
+                        partitions.isPresent() ? partitions.getAsInt() : "unknown",
+                        parallelism,
+                        even ? "readers chained to the preprocessing" : "clips rebalanced");
+                return !even;
+            default:
+                throw new IllegalArgumentException(
+                        "prep.rebalance must be auto, always or never, not '" + mode + "'.");
+        }
     }
 
     private static void addDeadLetters(

@@ -182,6 +182,17 @@ public final class TrainJobOptions {
                             "Parallel instances of the preprocessing operator (decode, targets,"
                                     + " masks); the training sink always runs one.");
 
+    public static final ConfigOption<String> PREP_REBALANCE =
+            ConfigOptions.key("prep.rebalance")
+                    .stringType()
+                    .defaultValue("auto")
+                    .withDescription(
+                            "How clips reach the preprocessing: 'never' runs prep.parallelism Kafka"
+                                    + " readers chained to the preprocessing (no copy of the clip"
+                                    + " between tasks), 'always' spreads the clips of fewer readers"
+                                    + " round-robin over the preprocessing, 'auto' chains when the"
+                                    + " clips topic's partitions divide evenly over prep.parallelism.");
+
     public static final ConfigOption<Long> SEED =
             ConfigOptions.key("prep.seed")
                     .longType()
@@ -238,6 +249,7 @@ public final class TrainJobOptions {
             MIN_LR,
             PREP_PARALLELISM,
             PREP_ONLY,
+            PREP_REBALANCE,
             SINK_GPUS,
             SINK_CPU_CORES,
             SINK_HEAP_MB,

@@ -1,0 +1,116 @@
+package io.bimm.flink.train;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.schemas.Topics;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.JobVertex;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job graph's shape: with {@code prep.rebalance} the clips are either read by one Kafka reader
+ * per preprocessing instance, chained to it, or spread round-robin from the readers; {@code auto}
+ * decides by the clips topic's partitions, asked of a real broker.
+ */
+class TrainJobGraphITCase {
+
+    private static EmbeddedKafka kafka;
+
+    @TempDir static Path dir;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.startEphemeral();
+        kafka.createTopics(4, List.of("clips4"), Topics.DEFAULT_MAX_MESSAGE_BYTES);
+        kafka.createTopics(3, List.of("clips3"), Topics.DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private static Configuration conf(String topic, int parallelism, String rebalance) {
+        Configuration conf = new Configuration();
+        conf.set(TrainJobOptions.BOOTSTRAP, kafka.bootstrapServers());
+        conf.set(TrainJobOptions.CLIPS_TOPIC, topic);
+        conf.set(TrainJobOptions.CHECKPOINT_DIR, dir.toString());
+        conf.set(TrainJobOptions.PREP_PARALLELISM, parallelism);
+        conf.set(TrainJobOptions.PREP_REBALANCE, rebalance);
+        return conf;
+    }
+
+    /** "name (parallelism)" of every job vertex, in graph order. */
+    private static List<String> vertices(Configuration conf) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        TrainJob.build(env, conf);
+        JobGraph graph = env.getStreamGraph().getJobGraph();
+        List<String> out = new ArrayList<>();
+        for (JobVertex v : graph.getVerticesSortedTopologicallyFromSources()) {
+            out.add(v.getName() + " (" + v.getParallelism() + ")");
+        }
+        return out;
+    }
+
+    private static boolean chainedToReaders(List<String> vertices) {
+        return vertices.stream()
+                .anyMatch(v -> v.contains("kafka-clips") && v.contains("decode-targets-mask"));
+    }
+
+    @Test
+    void evenPartitionsChainTheReadersToThePreprocessing() {
+        Configuration conf = conf("clips4", 2, "auto");
+        assertFalse(TrainJob.rebalance(conf, kafka.bootstrapServers(), "clips4", 2));
+        List<String> v = vertices(conf);
+        assertTrue(chainedToReaders(v), v.toString());
+        assertTrue(
+                v.stream().anyMatch(x -> x.contains("decode-targets-mask") && x.endsWith("(2)")),
+                v.toString());
+    }
+
+    @Test
+    void unevenPartitionsRebalance() {
+        Configuration conf = conf("clips3", 2, "auto");
+        assertTrue(TrainJob.rebalance(conf, kafka.bootstrapServers(), "clips3", 2));
+        List<String> v = vertices(conf);
+        assertFalse(chainedToReaders(v), v.toString());
+        assertTrue(
+                v.stream().anyMatch(x -> x.startsWith("decode-targets-mask") && x.endsWith("(2)")),
+                v.toString());
+    }
+
+    @Test
+    void aMissingTopicRebalancesAndExplicitModesWin() {
+        assertTrue(
+                TrainJob.rebalance(conf("nope", 2, "auto"), kafka.bootstrapServers(), "nope", 2));
+        assertTrue(
+                TrainJob.rebalance(
+                        conf("clips4", 2, "always"), kafka.bootstrapServers(), "clips4", 2));
+        assertFalse(
+                TrainJob.rebalance(
+                        conf("clips3", 2, "never"), kafka.bootstrapServers(), "clips3", 2));
+        assertFalse(
+                TrainJob.rebalance(
+                        conf("clips3", 1, "auto"), kafka.bootstrapServers(), "clips3", 1));
+        assertTrue(chainedToReaders(vertices(conf("clips3", 2, "never"))));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> vertices(conf("clips4", 2, "sometimes")));
+        assertTrue(e.getMessage().contains("prep.rebalance"), e.getMessage());
+    }
+}
