@@ -25,7 +25,9 @@ import picocli.CommandLine.Parameters;
  * {@code bimm feed}: produces clips at a fixed rate, for a fixed time or count, for load and fault
  * tests. The files are ingested once (as {@code bimm ingest} does: those clips are the first ones
  * produced) and their clips then produced again and again, each pass with a new {@code bimm.draw}
- * so that preprocessing draws new crops and masks.
+ * so that preprocessing draws new crops and masks. The repeated clips go round-robin over the
+ * topic's partitions, so that every partition (and every Kafka reader of a scaled-out job) gets the
+ * same share however few distinct clips the files make.
  */
 @Command(
         name = "feed",
@@ -111,6 +113,9 @@ public final class FeedCommand implements Callable<Integer> {
         long deadline = seconds > 0 ? t0 + (long) (seconds * 1e9) : Long.MAX_VALUE;
         try (KafkaProducer<String, byte[]> producer =
                 new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            // Keyed by clip id, a few distinct clips would hash to a few partitions: a backlog
+            // that readers of a scaled-out job cannot share evenly.
+            int partitions = producer.partitionsFor(topic).size();
             long draw = 1;
             outer:
             while (true) {
@@ -129,7 +134,10 @@ public final class FeedCommand implements Callable<Integer> {
                     Map<String, String> meta = new HashMap<>(c.getMetadata());
                     meta.put(EpochFeeder.DRAW_KEY, Long.toString(draw));
                     VideoClip again = VideoClip.newBuilder(c).setMetadata(meta).build();
-                    producer.send(new ProducerRecord<>(topic, c.getClipId(), codec.encode(again)))
+                    int partition = (int) (produced % partitions);
+                    producer.send(
+                                    new ProducerRecord<>(
+                                            topic, partition, c.getClipId(), codec.encode(again)))
                             .get();
                     produced++;
                 }

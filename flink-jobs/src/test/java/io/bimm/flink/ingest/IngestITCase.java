@@ -157,6 +157,47 @@ class IngestITCase {
     }
 
     @Test
+    void feedSpreadsRepeatedClipsEvenlyOverThePartitions() throws Exception {
+        String topic = "it.feed";
+        kafka.createTopics(4, List.of(topic), Topics.DEFAULT_MAX_MESSAGE_BYTES);
+        Run run =
+                cli(
+                        "feed",
+                        "--bootstrap",
+                        kafka.bootstrapServers(),
+                        "--topic",
+                        topic,
+                        "--count",
+                        "41",
+                        TestVideos.file("cup.mp4").toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out().strip()).startsWith("fed 41 clips in ");
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts =
+                    java.util.stream.IntStream.range(0, 4)
+                            .mapToObj(p -> new TopicPartition(topic, p))
+                            .toList();
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            // The first pass is ingest's (keyed by clip id: cup.mp4 makes a few clips); the
+            // repeated clips go round-robin, so the partitions differ by at most the first pass.
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("ingested (\\d+) clips").matcher(run.err());
+            assertThat(m.find()).as(run.err()).isTrue();
+            int firstPass = Integer.parseInt(m.group(1));
+            assertThat(firstPass).isBetween(1, 10);
+            long min = end.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+            long max = end.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+            assertThat(end.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(41);
+            assertThat(max - min).as(end.toString()).isLessThanOrEqualTo(firstPass + 1);
+            assertThat(min).as(end.toString()).isGreaterThanOrEqualTo((41 - firstPass) / 4);
+        }
+    }
+
+    @Test
     void badInputsAreReportedDeadLetteredAndSkipped(@TempDir Path tmp) throws Exception {
         String topic = "it.bad.clips";
         String dlq = "it.bad.dead";
