@@ -25,7 +25,11 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.streaming.api.environment.RemoteStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the training job in a local MiniCluster (with the web dashboard) or on a remote cluster,
@@ -33,6 +37,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Ctrl-C, it stops the job with a savepoint, which the next run resumes from.
  */
 public final class TrainRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainRunner.class);
 
     /** What a run did. */
     public record Result(long steps, String savepoint, Path latestCheckpoint) {}
@@ -143,9 +149,17 @@ public final class TrainRunner {
                 throw new IllegalArgumentException(
                         "--jobmanager must be HOST:PORT, not " + jobManager);
             }
+            // The restore settings are passed explicitly: without them the remote environment
+            // resets every setting but the path to its default, so -D
+            // execution.state-recovery.ignore-unclaimed-state=true (or a claim mode) was dropped.
             env =
-                    StreamExecutionEnvironment.createRemoteEnvironment(
-                            hp[0], Integer.parseInt(hp[1]), conf, jobJar());
+                    new RemoteStreamEnvironment(
+                            hp[0],
+                            Integer.parseInt(hp[1]),
+                            conf,
+                            new String[] {jobJar()},
+                            null,
+                            SavepointRestoreSettings.fromConfiguration(conf));
             out.println("Submitting to the Flink cluster at http://" + jobManager);
         }
         TrainJob.build(env, options);
@@ -171,6 +185,10 @@ public final class TrainRunner {
         Runtime.getRuntime().addShutdownHook(hook);
         long steps = 0;
         Path lastSeen = Checkpoints.latest(root);
+        // A resumed run may find a newer checkpoint than the one it restored (a refused one it fell
+        // back from): the limit counts once this run wrote a checkpoint, or once its trainer
+        // reports (the steps accumulator starts at the restored step) that it is at the limit.
+        boolean ownCheckpoint = false;
         try {
             while (true) {
                 JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
@@ -188,9 +206,10 @@ public final class TrainRunner {
                     out.println("checkpoint " + latest);
                     out.flush();
                     lastSeen = latest;
+                    ownCheckpoint = true;
                 }
                 if (maxSteps > 0
-                        && latest != null
+                        && (ownCheckpoint || steps >= maxSteps)
                         && stepOf(latest) >= maxSteps
                         && !stopping.get()) {
                     if (stopping.compareAndSet(false, true)) {
@@ -216,18 +235,51 @@ public final class TrainRunner {
                 latest == null ? steps : Math.max(steps, stepOf(latest)), savepoint[0], latest);
     }
 
+    /**
+     * Stops the job with a savepoint. A savepoint is refused while some task is not running yet (a
+     * job that reached its step limit while its last preprocessing instances still load their
+     * native libraries) or when a checkpoint is declined; such a refusal is retried.
+     */
     private static String stop(JobClient client, Path root) {
-        try {
-            return client.stopWithSavepoint(
-                            false,
-                            root.resolve("savepoints").toUri().toString(),
-                            SavepointFormatType.CANONICAL)
-                    .get(5, TimeUnit.MINUTES);
-        } catch (Exception e) {
-            throw new IllegalStateException(
-                    "Stopping the job with a savepoint failed: " + e.getMessage(), e);
+        Exception last = null;
+        for (int attempt = 1; attempt <= STOP_ATTEMPTS; attempt++) {
+            try {
+                return client.stopWithSavepoint(
+                                false,
+                                root.resolve("savepoints").toUri().toString(),
+                                SavepointFormatType.CANONICAL)
+                        .get(5, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                last = e;
+                break;
+            } catch (Exception e) {
+                last = e;
+                try {
+                    if (client.getJobStatus().get(30, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                        break;
+                    }
+                    LOG.warn(
+                            "Stop with savepoint attempt {} of {} failed, retrying in {} s: {}",
+                            attempt,
+                            STOP_ATTEMPTS,
+                            STOP_RETRY_SECONDS,
+                            e.getMessage());
+                    Thread.sleep(STOP_RETRY_SECONDS * 1000L);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                } catch (Exception statusFailed) {
+                    break;
+                }
+            }
         }
+        throw new IllegalStateException(
+                "Stopping the job with a savepoint failed: " + last.getMessage(), last);
     }
+
+    private static final int STOP_ATTEMPTS = 10;
+    private static final int STOP_RETRY_SECONDS = 3;
 
     private static Optional<Long> stepsOf(JobClient client) {
         try {

@@ -501,12 +501,16 @@ public final class TrainingSink extends ProcessFunction<TrainingSample, Long>
             if (inFlight != null) {
                 inFlight.cancel(false);
             }
-            if (trainerThread != null) {
+            if (trainerThread != null && trainer != null) {
                 onTrainer(
                         () -> {
+                            // The data-parallel replica threads stop with the job, not 60 s later.
+                            trainer.close();
                             trainer.getModel().close();
                             return null;
                         });
+            }
+            if (trainerThread != null) {
                 trainerThread.shutdownNow();
             }
         } finally {

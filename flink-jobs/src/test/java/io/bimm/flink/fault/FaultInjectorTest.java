@@ -59,4 +59,43 @@ class FaultInjectorTest {
             assertThat(out.get(1).ventralGabor[1]).isEqualTo(0.25f);
         }
     }
+
+    /**
+     * A restart that rolls back to a checkpoint taken before the NaN sample replays it NaN again;
+     * one taken after it does not repeat it.
+     */
+    @Test
+    void theNanSampleFollowsTheRestoredCount() throws Exception {
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState beforeNan;
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState afterNan;
+        try (var h = harness(new FaultInjector(100, 2))) {
+            h.processElement(new StreamRecord<>(sample("a")));
+            beforeNan = h.snapshot(1, 1);
+            h.processElement(new StreamRecord<>(sample("b")));
+            afterNan = h.snapshot(2, 2);
+            assertThat(h.extractOutputValues().get(1).ventralGabor[0]).isNaN();
+        }
+        try (var h = restored(new FaultInjector(100, 2), beforeNan)) {
+            h.processElement(new StreamRecord<>(sample("b-again")));
+            h.processElement(new StreamRecord<>(sample("c")));
+            List<TrainingSample> out = h.extractOutputValues();
+            assertThat(out.get(0).ventralGabor[0]).isNaN();
+            assertThat(out.get(1).ventralGabor[0]).isEqualTo(0.5f);
+        }
+        try (var h = restored(new FaultInjector(100, 2), afterNan)) {
+            h.processElement(new StreamRecord<>(sample("c")));
+            assertThat(h.extractOutputValues().get(0).ventralGabor[0]).isEqualTo(0.5f);
+        }
+    }
+
+    private static OneInputStreamOperatorTestHarness<TrainingSample, TrainingSample> restored(
+            FaultInjector f, org.apache.flink.runtime.checkpoint.OperatorSubtaskState state)
+            throws Exception {
+        OneInputStreamOperatorTestHarness<TrainingSample, TrainingSample> h =
+                new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(f), 1, 1, 0);
+        h.setup();
+        h.initializeState(state);
+        h.open();
+        return h;
+    }
 }
