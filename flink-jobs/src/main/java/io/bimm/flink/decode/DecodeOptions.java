@@ -112,9 +112,10 @@ public final class DecodeOptions implements Serializable {
     }
 
     /**
-     * Whether B-frames that are neither sampled nor the raw frame before one are left undecoded
-     * (default true; MPEG-4 Part 2 with one decoder thread, see {@link FrameDecoder}). The frames
-     * produced are the same either way; off decodes every frame up to the last needed one.
+     * Whether non-reference frames that are neither sampled nor the raw frame before one are left
+     * undecoded (default true; MPEG-4 Part 2 and H.264 with one decoder thread, see {@link
+     * FrameDecoder}). The frames produced are the same either way; off decodes every frame up to
+     * the last needed one.
      */
     public boolean skipUnneeded() {
         return skipUnneeded;
@@ -143,7 +144,7 @@ public final class DecodeOptions implements Serializable {
 
         private Builder() {}
 
-        /** Leave unneeded B-frames undecoded (default true); same frames either way. */
+        /** Leave unneeded non-reference frames undecoded (default true); same frames either way. */
         public Builder optSkipUnneeded(boolean skipUnneeded) {
             this.skipUnneeded = skipUnneeded;
             return this;

@@ -12,27 +12,29 @@ import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.ffmpeg.global.swscale;
-import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * Decodes the packets of a {@link DemuxedVideo} in order and hands the frames asked for over as
- * RGB24, converted exactly as {@code FFmpegFrameGrabber} converts them (swscale, {@code
- * SWS_BILINEAR}, the same row alignment), so the pixels are those of a plain grab.
+ * RGB24 ({@link RgbConverter}: the pixels of a plain {@code FFmpegFrameGrabber} grab).
  *
  * <p>Frame {@code k} is the k-th frame the decoder outputs (SPEC 1's decoded frames). With skipping
- * on, MPEG-4 Part 2 B-frames that are not asked for are not decoded at all ({@code skip_frame =
+ * on, non-reference frames that are not asked for are not decoded at all ({@code skip_frame =
  * noref} for their packet): no other frame references them, so the others decode to the same
- * pixels. Such a decoder outputs B-frames as soon as their packet is decoded and each I/P-frame one
- * reference later, so the frame that comes out while packet {@code p} is decoded is always the next
- * one in display order, and a B-frame skipped there is counted in its place. The bookkeeping is
- * checked against the packets' identities (their pts, set to the decode position) and, should the
- * stream not follow that model, {@link SkipMismatch} is thrown and the caller decodes without
- * skipping. Not thread safe.
+ * pixels. What is needed is which display index a packet's frame has, before sending it:
+ *
+ * <ul>
+ *   <li>MPEG-4 Part 2 outputs B-frames as soon as their packet is decoded and each I/P-frame one
+ *       reference later, so the frame that comes out while packet {@code p} is decoded is always
+ *       the next in display order, and a B-frame skipped there is counted in its place ({@link
+ *       Mpeg4BFrames} for packed B-frames).
+ *   <li>H.264 outputs by picture order count: {@link H264Order} predicts the display order from the
+ *       slice headers; used when the decoder's reorder delay covers it.
+ * </ul>
+ *
+ * The bookkeeping is checked against the packets' identities (their pts, set to the decode
+ * position) and, should the stream not follow the model, {@link SkipMismatch} is thrown and the
+ * caller decodes without skipping. Not thread safe.
  */
 final class FrameDecoder implements AutoCloseable {
     /** Receives a decoded frame's RGB24 rows. */
@@ -57,13 +59,7 @@ final class FrameDecoder implements AutoCloseable {
 
     private final int threads;
     private final AVFrame picture = avutil.av_frame_alloc();
-    private final PointerPointer<BytePointer> srcData = new PointerPointer<>(4);
-    private final PointerPointer<BytePointer> dstData = new PointerPointer<>(4);
-    private final IntPointer dstLinesize = new IntPointer(4);
-    private SwsContext sws;
-    private BytePointer rgb;
-    private int rgbWidth = -1;
-    private int rgbHeight = -1;
+    private final RgbConverter toRgb = new RgbConverter();
     private int framesDecoded;
 
     FrameDecoder(int threads) {
@@ -75,9 +71,11 @@ final class FrameDecoder implements AutoCloseable {
         return framesDecoded;
     }
 
-    /** Whether skipping can apply to this stream (MPEG-4 Part 2, one decoder thread). */
+    /** Whether skipping can apply to this stream (MPEG-4 Part 2 or H.264, one decoder thread). */
     boolean canSkip(DemuxedVideo video) {
-        return threads == 1 && video.codecParameters().codec_id() == avcodec.AV_CODEC_ID_MPEG4;
+        int codec = video.codecParameters().codec_id();
+        return threads == 1
+                && (codec == avcodec.AV_CODEC_ID_MPEG4 || codec == avcodec.AV_CODEC_ID_H264);
     }
 
     /**
@@ -98,12 +96,23 @@ final class FrameDecoder implements AutoCloseable {
         skip = skip && canSkip(video);
         AVCodecContext c = openCodec(video.codecParameters());
         try {
+            if (skip && video.codecParameters().codec_id() == avcodec.AV_CODEC_ID_H264) {
+                int[] disp = H264Order.displayIndices(video);
+                if (disp != null && H264Order.reorderDepth(disp) <= c.has_b_frames()) {
+                    return runInOrder(c, video, disp, needed, last, sink, limits);
+                }
+                skip = false;
+            }
             return run(c, video, needed, last, skip, sink, limits);
         } finally {
             avcodec.avcodec_free_context(c);
         }
     }
 
+    /**
+     * Decodes in order, counting frames as they come out; with {@code skip}, MPEG-4 Part 2 B-frames
+     * are skipped and counted where they would have come out.
+     */
     private int run(
             AVCodecContext c,
             DemuxedVideo video,
@@ -176,6 +185,70 @@ final class FrameDecoder implements AutoCloseable {
         return k;
     }
 
+    /**
+     * Decodes with the display order known in advance ({@code disp}, H.264): a packet whose frame
+     * is not needed goes with {@code skip_frame = noref}. Each frame that comes out must be the
+     * next in that order but for frames sent that way and never seen (skipped).
+     */
+    private int runInOrder(
+            AVCodecContext c,
+            DemuxedVideo video,
+            int[] disp,
+            IntPredicate needed,
+            int last,
+            FrameSink sink,
+            LimitCheck limits)
+            throws DecodeException, SkipMismatch {
+        int n = video.packetCount();
+        int[] packetOf = new int[n];
+        for (int p = 0; p < n; p++) {
+            packetOf[disp[p]] = p;
+        }
+        boolean[] sentSkipping = new boolean[n];
+        boolean[] cameOut = new boolean[n];
+        int shown = -1; // display index of the last frame out
+        for (int p = 0; p <= n; p++) {
+            AVPacket pkt = p < n ? video.packet(p) : null;
+            // Frames shown before the first packet's (leading pictures) are never skipped: a
+            // decoder may drop them, and a dropped frame must be seen to be counted.
+            boolean skipping = pkt != null && disp[p] > disp[0] && !needed.test(disp[p]);
+            if (pkt != null) {
+                pkt.pts(p);
+                sentSkipping[p] = skipping;
+            }
+            c.skip_frame(skipping ? avcodec.AVDISCARD_NONREF : avcodec.AVDISCARD_DEFAULT);
+            avcodec.avcodec_send_packet(c, pkt);
+            while (avcodec.avcodec_receive_frame(c, picture) >= 0) {
+                framesDecoded++;
+                long slot = picture.pts();
+                if (slot < 0 || slot > p || slot >= n || cameOut[(int) slot]) {
+                    throw new SkipMismatch("Frame of packet " + slot + " at packet " + p + ".");
+                }
+                int d = disp[(int) slot];
+                if (d <= shown) {
+                    throw new SkipMismatch("Frame " + d + " came out after frame " + shown + ".");
+                }
+                for (int e = shown + 1; e < d; e++) {
+                    int q = packetOf[e];
+                    if (!sentSkipping[q] || q > p) {
+                        throw new SkipMismatch("Frame " + d + " came out before frame " + e + ".");
+                    }
+                }
+                cameOut[(int) slot] = true;
+                shown = d;
+                limits.check(d + 1);
+                if (needed.test(d)) {
+                    convert(c, d, sink);
+                }
+                avutil.av_frame_unref(picture);
+                if (d >= last) {
+                    return d + 1;
+                }
+            }
+        }
+        return shown + 1;
+    }
+
     /** The frame that came out must be the one the model says: else the caller starts over. */
     private void check(int p, int out, boolean flushing, Set<Long> seen) throws SkipMismatch {
         long slot = picture.pts();
@@ -219,70 +292,13 @@ final class FrameDecoder implements AutoCloseable {
     }
 
     private void convert(AVCodecContext c, int index, FrameSink sink) throws DecodeException {
-        int w = c.width();
-        int h = c.height();
-        int fmt = avutil.AV_PIX_FMT_RGB24;
-        if (w != rgbWidth || h != rgbHeight) {
-            allocateRgb(w, h);
-        }
-        sws =
-                swscale.sws_getCachedContext(
-                        sws,
-                        w,
-                        h,
-                        c.pix_fmt(),
-                        w,
-                        h,
-                        fmt,
-                        swscale.SWS_BILINEAR,
-                        null,
-                        null,
-                        (DoublePointer) null);
-        if (sws == null) {
-            throw new DecodeException(
-                    DeadLetterReason.DECODE_ERROR, "Cannot convert the frame to RGB24.");
-        }
-        for (int i = 0; i < 4; i++) {
-            srcData.put(i, picture.data(i));
-        }
-        swscale.sws_scale(sws, srcData, picture.linesize(), 0, h, dstData, dstLinesize);
-        sink.accept(index, rgb, w, h, dstLinesize.get(0));
-    }
-
-    /** RGB24 rows padded as FFmpegFrameGrabber.initPictureRGB pads them (stride % 64 == 0). */
-    private void allocateRgb(int w, int h) {
-        int fmt = avutil.AV_PIX_FMT_RGB24;
-        int aligned = w;
-        for (int a = 1; a <= 64; a += a) {
-            aligned = (w + a - 1) & ~(a - 1);
-            avutil.av_image_fill_linesizes(dstLinesize, fmt, aligned);
-            if ((dstLinesize.get(0) & 63) == 0) {
-                break;
-            }
-        }
-        if (rgb != null) {
-            avutil.av_free(rgb);
-        }
-        int size = avutil.av_image_get_buffer_size(fmt, aligned, h, 1);
-        rgb = new BytePointer(avutil.av_malloc(size)).capacity(size);
-        avutil.av_image_fill_arrays(dstData, dstLinesize, rgb, fmt, aligned, h, 1);
-        rgbWidth = w;
-        rgbHeight = h;
+        BytePointer rgb = toRgb.convert(picture, c.width(), c.height(), c.pix_fmt());
+        sink.accept(index, rgb, c.width(), c.height(), toRgb.stride());
     }
 
     @Override
     public void close() {
         avutil.av_frame_free(picture);
-        if (sws != null) {
-            swscale.sws_freeContext(sws);
-            sws = null;
-        }
-        if (rgb != null) {
-            avutil.av_free(rgb);
-            rgb = null;
-        }
-        srcData.close();
-        dstData.close();
-        dstLinesize.close();
+        toRgb.close();
     }
 }

@@ -233,7 +233,7 @@ class ClipDecoderTest {
             DecodedClip clip = d.decode(seg, "seg", 7, 0);
             assertThat(clip.frameCount()).isEqualTo(frames);
             assertThat(clip.decodedFrames()).isEqualTo(window);
-            // XviD with B-frames: the B-frames between the needed pairs are not decoded.
+            // XviD with B-frames: B-frames between the needed pairs are not decoded.
             assertThat(d.framesDecoded()).isLessThan(window);
         }
     }
@@ -245,7 +245,7 @@ class ClipDecoderTest {
         int skippedSomewhere = 0;
         List<String> names = new ArrayList<>();
         List<byte[]> clips = new ArrayList<>();
-        FrameDecoderTest.mpeg4Clips(names, clips);
+        FrameDecoderTest.clipsWithBFrames(names, clips);
         names.add("cup.mp4");
         clips.add(Videos.bytes("cup.mp4"));
         for (DecodeOptions.Builder b : List.of(small(), small().optDeterministic(true))) {
