@@ -33,6 +33,7 @@ public final class DecodeOptions implements Serializable {
     private final int maxFrames;
     private final Duration maxDecodeTime;
     private final int decoderThreads;
+    private final boolean skipUnneeded;
 
     private DecodeOptions(Builder b) {
         this.size = b.size;
@@ -47,6 +48,7 @@ public final class DecodeOptions implements Serializable {
         this.maxFrames = b.maxFrames;
         this.maxDecodeTime = b.maxDecodeTime;
         this.decoderThreads = b.decoderThreads;
+        this.skipUnneeded = b.skipUnneeded;
     }
 
     public static Builder builder() {
@@ -109,6 +111,16 @@ public final class DecodeOptions implements Serializable {
         return decoderThreads;
     }
 
+    /**
+     * Whether non-reference frames that are neither sampled nor the raw frame before one are left
+     * undecoded (default true; MPEG-4 Part 2 and H.264 with one decoder thread, see {@link
+     * FrameDecoder}). The frames produced are the same either way; off decodes every frame up to
+     * the last needed one.
+     */
+    public boolean skipUnneeded() {
+        return skipUnneeded;
+    }
+
     /** Frames the sampling window spans without looping: {@code (T-1)*tau + 2} (SPEC section 1). */
     public int minFrames() {
         return (frames - 1) * stride + 2;
@@ -128,8 +140,15 @@ public final class DecodeOptions implements Serializable {
         private int maxFrames = 100_000;
         private Duration maxDecodeTime = Duration.ofSeconds(30);
         private int decoderThreads = 1;
+        private boolean skipUnneeded = true;
 
         private Builder() {}
+
+        /** Leave unneeded non-reference frames undecoded (default true); same frames either way. */
+        public Builder optSkipUnneeded(boolean skipUnneeded) {
+            this.skipUnneeded = skipUnneeded;
+            return this;
+        }
 
         public Builder optDecoderThreads(int decoderThreads) {
             this.decoderThreads = decoderThreads;

@@ -221,13 +221,58 @@ class ClipDecoderTest {
                 frames++;
             }
         }
-        try (ClipDecoder d = new ClipDecoder(small().optDeterministic(true).build())) {
+        int window = (T - 1) * TAU + 2;
+        try (ClipDecoder d =
+                new ClipDecoder(small().optDeterministic(true).optSkipUnneeded(false).build())) {
             DecodedClip clip = d.decode(seg, "seg", 7, 0);
             assertThat(clip.frameCount()).isEqualTo(frames);
             // Deterministic: offset 1, so only the window is decoded, once.
-            int window = (T - 1) * TAU + 2;
             assertThat(d.framesDecoded()).isEqualTo(window).isLessThan(frames);
         }
+        try (ClipDecoder d = new ClipDecoder(small().optDeterministic(true).build())) {
+            DecodedClip clip = d.decode(seg, "seg", 7, 0);
+            assertThat(clip.frameCount()).isEqualTo(frames);
+            assertThat(clip.decodedFrames()).isEqualTo(window);
+            // XviD with B-frames: B-frames between the needed pairs are not decoded.
+            assertThat(d.framesDecoded()).isLessThan(window);
+        }
+    }
+
+    @Test
+    void skippingUnneededFramesYieldsTheSameSamples() throws Exception {
+        // End to end through ClipDecoder, training and deterministic mode; the frame-exact check
+        // over every offset is FrameDecoderTest.
+        int skippedSomewhere = 0;
+        List<String> names = new ArrayList<>();
+        List<byte[]> clips = new ArrayList<>();
+        FrameDecoderTest.clipsWithBFrames(names, clips);
+        names.add("cup.mp4");
+        clips.add(Videos.bytes("cup.mp4"));
+        for (DecodeOptions.Builder b : List.of(small(), small().optDeterministic(true))) {
+            try (ClipDecoder full = new ClipDecoder(b.optSkipUnneeded(false).build());
+                    ClipDecoder skip = new ClipDecoder(b.optSkipUnneeded(true).build())) {
+                for (int i = 0; i < clips.size(); i++) {
+                    for (int draw = 0; draw < 3; draw++) {
+                        int before = full.framesDecoded() - skip.framesDecoded();
+                        DecodedClip a = full.decode(clips.get(i), names.get(i), 7, draw);
+                        DecodedClip c = skip.decode(clips.get(i), names.get(i), 7, draw);
+                        String what = names.get(i) + " draw " + draw;
+                        assertThat(c.frameCount()).as(what).isEqualTo(a.frameCount());
+                        assertThat(c.offset()).as(what).isEqualTo(a.offset());
+                        assertThat(c.cropX()).as(what).isEqualTo(a.cropX());
+                        assertThat(c.decodedFrames()).as(what).isEqualTo(a.decodedFrames());
+                        for (int k = 0; k < a.frames(); k++) {
+                            assertThat(c.x()[k]).as("%s x_%d", what, k).isEqualTo(a.x()[k]);
+                            assertThat(c.y()[k]).as("%s y_%d", what, k).isEqualTo(a.y()[k]);
+                        }
+                        if (full.framesDecoded() - skip.framesDecoded() > before) {
+                            skippedSomewhere++;
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(skippedSomewhere).isGreaterThan(clips.size());
     }
 
     @Test
