@@ -205,8 +205,9 @@ start_taskmanager() { # index
     jvm="$(sed -n 1p <<<"$params")"
     dyn="$(sed -n 2p <<<"$params")"
     # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # BIMM_TM_JAVA_OPTS: extra JVM flags, word-split on purpose
     nohup java "${JVM_OPENS[@]}" $jvm -Dai.djl.offline=true -XX:+UseG1GC \
-        -Djdk.nio.maxCachedBufferSize=262144 -Dlog.file="$LOGS/taskmanager-$i.log" \
+        -Djdk.nio.maxCachedBufferSize=262144 ${BIMM_TM_JAVA_OPTS:-} -Dlog.file="$LOGS/taskmanager-$i.log" \
         -Dlog4j.configurationFile="file:$CONF/log4j.properties" \
         -cp "$CP" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
         --configDir "$CONF" -D taskmanager.resource-id="tm-$i" $dyn \

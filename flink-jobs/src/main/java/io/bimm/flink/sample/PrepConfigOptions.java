@@ -66,13 +66,31 @@ public final class PrepConfigOptions {
                     .withDescription("Largest clip accepted; larger ones are dead letters.");
 
     public static final ConfigOption<Integer> MAX_WIDTH =
-            ConfigOptions.key("prep.max-width").intType().defaultValue(3840);
+            ConfigOptions.key("prep.max-width")
+                    .intType()
+                    .defaultValue(3840)
+                    .withDescription("Widest frame accepted (from the header, before decoding).");
 
     public static final ConfigOption<Integer> MAX_HEIGHT =
-            ConfigOptions.key("prep.max-height").intType().defaultValue(2160);
+            ConfigOptions.key("prep.max-height")
+                    .intType()
+                    .defaultValue(2160)
+                    .withDescription("Tallest frame accepted (from the header, before decoding).");
 
     public static final ConfigOption<Integer> MAX_FRAMES =
-            ConfigOptions.key("prep.max-frames").intType().defaultValue(100_000);
+            ConfigOptions.key("prep.max-frames")
+                    .intType()
+                    .defaultValue(100_000)
+                    .withDescription("Most frames (video packets) accepted in one clip.");
+
+    public static final ConfigOption<Boolean> SKIP_UNNEEDED_FRAMES =
+            ConfigOptions.key("prep.skip-unneeded-frames")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Leave frames that are neither sampled nor referenced undecoded; the"
+                                    + " samples are identical either way (false decodes every"
+                                    + " frame up to the last needed one).");
 
     public static final ConfigOption<Duration> MAX_DECODE_TIME =
             ConfigOptions.key("prep.max-decode-time")
@@ -94,6 +112,7 @@ public final class PrepConfigOptions {
                         .optMaxHeight(c.get(MAX_HEIGHT))
                         .optMaxFrames(c.get(MAX_FRAMES))
                         .optMaxDecodeTime(c.get(MAX_DECODE_TIME))
+                        .optSkipUnneeded(c.get(SKIP_UNNEEDED_FRAMES))
                         .build();
         return new PrepOptions(
                 decode, c.get(VENTRAL_MASK_RATIO), c.get(DORSAL_MASK_RATIO), c.get(SEED));

@@ -8,6 +8,7 @@ import io.bimm.flink.job.DeadLetters;
 import io.bimm.flink.job.DecodeClipFunction;
 import io.bimm.flink.job.KafkaRecord;
 import io.bimm.flink.kafka.TopicAdmin;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.PrepareSampleFunction;
 import io.bimm.flink.sample.TrainingSample;
@@ -79,7 +80,10 @@ public final class TrainJob {
         }
     }
 
-    /** Preprocessing settings: the preset's S and T, the options' stride, ratios and seed. */
+    /**
+     * Preprocessing settings: the preset's S and T, the options' stride, ratios and seed, and the
+     * limits on untrusted input ({@code prep.max-*}, {@code prep.short-clip-policy}).
+     */
     public static PrepOptions prepOptions(Configuration conf, BimmConfig model) {
         DecodeOptions decode =
                 DecodeOptions.builder()
@@ -87,6 +91,13 @@ public final class TrainJob {
                         .optFrames(model.getFrames())
                         .optStride(conf.get(TrainJobOptions.STRIDE))
                         .optDeterministic(conf.get(TrainJobOptions.DETERMINISTIC))
+                        .optShortClipPolicy(conf.get(PrepConfigOptions.SHORT_CLIP_POLICY))
+                        .optMaxBytes(conf.get(PrepConfigOptions.MAX_BYTES).getBytes())
+                        .optMaxWidth(conf.get(PrepConfigOptions.MAX_WIDTH))
+                        .optMaxHeight(conf.get(PrepConfigOptions.MAX_HEIGHT))
+                        .optMaxFrames(conf.get(PrepConfigOptions.MAX_FRAMES))
+                        .optMaxDecodeTime(conf.get(PrepConfigOptions.MAX_DECODE_TIME))
+                        .optSkipUnneeded(conf.get(PrepConfigOptions.SKIP_UNNEEDED_FRAMES))
                         .build();
         return new PrepOptions(
                 decode,

@@ -1,5 +1,6 @@
 package io.bimm.flink.train;
 
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.schemas.Topics;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
@@ -257,7 +258,14 @@ public final class TrainJobOptions {
             DETERMINISTIC,
             STRIDE,
             VENTRAL_MASK_RATIO,
-            DORSAL_MASK_RATIO
+            DORSAL_MASK_RATIO,
+            PrepConfigOptions.SHORT_CLIP_POLICY,
+            PrepConfigOptions.MAX_BYTES,
+            PrepConfigOptions.MAX_WIDTH,
+            PrepConfigOptions.MAX_HEIGHT,
+            PrepConfigOptions.MAX_FRAMES,
+            PrepConfigOptions.MAX_DECODE_TIME,
+            PrepConfigOptions.SKIP_UNNEEDED_FRAMES
         };
     }
 }

@@ -1,5 +1,6 @@
 package io.bimm.flink.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,5 +113,28 @@ class TrainJobGraphITCase {
                         IllegalArgumentException.class,
                         () -> vertices(conf("clips4", 2, "sometimes")));
         assertTrue(e.getMessage().contains("prep.rebalance"), e.getMessage());
+    }
+
+    @Test
+    void theInputLimitsReachThePreprocessing() {
+        Configuration conf = conf("clips4", 1, "auto");
+        conf.setString("prep.max-bytes", "3mb");
+        conf.setString("prep.max-width", "640");
+        conf.setString("prep.max-height", "480");
+        conf.setString("prep.max-frames", "900");
+        conf.setString("prep.max-decode-time", "2s");
+        conf.setString("prep.skip-unneeded-frames", "false");
+        io.bimm.flink.decode.DecodeOptions d =
+                TrainJob.prepOptions(conf, TrainJob.modelConfig(conf)).decode();
+        assertEquals(3L * 1024 * 1024, d.maxBytes());
+        assertEquals(640, d.maxWidth());
+        assertEquals(480, d.maxHeight());
+        assertEquals(900, d.maxFrames());
+        assertEquals(java.time.Duration.ofSeconds(2), d.maxDecodeTime());
+        assertFalse(d.skipUnneeded());
+        assertTrue(
+                TrainJob.prepOptions(conf("clips4", 1, "auto"), TrainJob.modelConfig(conf))
+                        .decode()
+                        .skipUnneeded());
     }
 }
