@@ -7,6 +7,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
@@ -14,16 +15,20 @@ import org.bytedeco.opencv.opencv_core.Size;
  * L2-normalized per cell.
  *
  * <p>The axis-aligned filters (theta 0 and pi/2) are separable, and their real and imaginary parts
- * share the Gaussian factor: one pass with it, then one per part, each a 1-D {@code filter2D}. Each diagonal filter's complex
- * response {@code g (*) Re + i g (*) Im} comes from one inverse FFT: the gray frame is padded with
- * {@code BORDER_REFLECT_101} by the largest kernel radius R (14) and transformed once, then
- * multiplied by the precomputed spectrum of each complex kernel. With the padding inside the FFT
- * size N (256 for S = 224), circular correlation equals {@code filter2D}'s linear one on every
- * output pixel, so the result matches it to float rounding. The kernels' spectra are shifted so
- * that the outputs land in the first S rows, the only rows the inverse transform computes.
- * Measured, the separable split does not pay off for the diagonal kernels, whose truncated-square
- * support needs a rank-8 decomposition to stay within float tolerance. Magnitude and 8x8 cell means
- * run in OpenCV (SIMD), so no full-size plane is copied into Java.
+ * share the Gaussian factor: one pass with it, then one per part, each a 1-D {@code filter2D}. Each
+ * diagonal filter's complex response {@code g (*) Re + i g (*) Im} comes from one inverse FFT: the
+ * gray frame is padded with {@code BORDER_REFLECT_101} by the largest kernel radius R (14) and
+ * transformed once, then multiplied by the precomputed spectrum of each complex kernel. With the
+ * padding inside the FFT size N (256 for S = 224), circular correlation equals {@code filter2D}'s
+ * linear one on every output pixel, so the result matches it to float rounding. The kernels'
+ * spectra are shifted so that the outputs land in the first S rows and columns. The 2-D transforms
+ * run as row transforms ({@code DFT_ROWS}) with a transpose between them, which measured 20-30%
+ * faster than OpenCV's 2-D {@code dft} (its column pass is the slow part) and lets the inverse skip
+ * the N - S output rows that are not needed: the spectra are kept transposed, (kx, ky), so the
+ * inverse's first pass runs along ky and its second only over the S rows kept. Measured, the
+ * separable split does not pay off for the diagonal kernels, whose truncated-square support needs a
+ * rank-8 decomposition to stay within float tolerance. Magnitude and 8x8 cell means run in OpenCV
+ * (SIMD), so no full-size plane is copied into Java.
  *
  * <p>Output layout: (S/8, S/8, 8) row-major float, filter index last. Not thread safe.
  */
@@ -34,6 +39,8 @@ public final class GaborEnergy implements AutoCloseable {
     private final int size;
     private final int pad;
     private final int n;
+
+    /** Per diagonal filter: the kernel's spectrum, transposed (kx, ky) and scaled by 1 / N^2. */
     private final Mat[] spectra = new Mat[GaborBank.FILTERS];
 
     /** Per separable filter: the shared Gaussian factor, then the real and imaginary wave. */
@@ -43,9 +50,25 @@ public final class GaborEnergy implements AutoCloseable {
     private final Mat sepShared = new Mat();
     private final Mat sepRe = new Mat();
     private final Mat sepIm = new Mat();
+
+    /** (S + 2R, N) real: the padded frame, zero beyond column S + 2R. */
     private final Mat padded;
-    private final Mat imageSpectrum = new Mat();
+
+    private final Mat paddedRoi;
+    private final Mat rowSpectrum = new Mat();
+
+    /** (N, N) complex: the row spectrum transposed, zero beyond column S + 2R. */
+    private final Mat rowSpectrumT;
+
+    private final Mat rowSpectrumTRoi;
+    private final Mat imageSpectrumT = new Mat();
     private final Mat product = new Mat();
+
+    /** (N, N) complex (kx, y): the inverse along ky; only its first S columns are kept. */
+    private final Mat columnPass;
+
+    private final Mat columnPassRoi;
+    private final Mat columnPassT;
     private final Mat response;
     private final Mat responseRoi;
     private final MatVector planes = new MatVector(2);
@@ -53,7 +76,6 @@ public final class GaborEnergy implements AutoCloseable {
     private final Mat cellMeans = new Mat();
     private final Size cellSize;
     private final Point anchor = new Point(-1, -1);
-    private final float[] paddedBuf;
     private final float[] cellSums;
 
     /** Prepares the filters' spectra for frames of size {@code S x S}, S a multiple of 8. */
@@ -63,15 +85,24 @@ public final class GaborEnergy implements AutoCloseable {
         }
         this.size = size;
         this.pad = GaborBank.maxRadius();
-        this.n = opencv_core.getOptimalDFTSize(size + 2 * pad);
-        this.padded = new Mat(n, n, opencv_core.CV_32F);
-        this.paddedBuf = new float[n * n];
+        int p = size + 2 * pad;
+        this.n = opencv_core.getOptimalDFTSize(p);
         this.cellSums = new float[(size / CELL) * (size / CELL)];
         this.cellSize = new Size(size / CELL, size / CELL);
         this.grayMat = new Mat(size, size, opencv_core.CV_32F);
-        this.response = new Mat(n, n, opencv_core.CV_32FC2);
-        try (Rect roi = new Rect(0, 0, size, size)) {
-            this.responseRoi = new Mat(response, roi);
+        this.padded = zeros(p, n, opencv_core.CV_32F);
+        this.rowSpectrumT = zeros(n, n, opencv_core.CV_32FC2);
+        this.columnPass = new Mat(n, n, opencv_core.CV_32FC2);
+        this.columnPassT = new Mat(size, n, opencv_core.CV_32FC2);
+        this.response = new Mat(size, n, opencv_core.CV_32FC2);
+        try (Rect frame = new Rect(0, 0, p, p);
+                Rect spectrumRows = new Rect(0, 0, p, n);
+                Rect kept = new Rect(0, 0, size, n);
+                Rect out = new Rect(0, 0, size, size)) {
+            this.paddedRoi = new Mat(padded, frame);
+            this.rowSpectrumTRoi = new Mat(rowSpectrumT, spectrumRows);
+            this.columnPassRoi = new Mat(columnPass, kept);
+            this.responseRoi = new Mat(response, out);
         }
         for (int j = 0; j < GaborBank.FILTERS; j++) {
             if (GaborBank.separable(j)) {
@@ -91,9 +122,17 @@ public final class GaborEnergy implements AutoCloseable {
                             vector(im[wave], wave == 0)
                         };
             } else {
-                spectra[j] = kernelSpectrum(j);
+                spectra[j] = kernelSpectrumT(j);
             }
         }
+    }
+
+    private static Mat zeros(int rows, int cols, int type) {
+        Mat m = new Mat(rows, cols, type);
+        try (Scalar zero = new Scalar(0.0)) {
+            m.put(zero);
+        }
+        return m;
     }
 
     private static Mat vector(float[] v, boolean row) {
@@ -117,11 +156,13 @@ public final class GaborEnergy implements AutoCloseable {
         return size / CELL;
     }
 
-    private Mat kernelSpectrum(int j) {
+    private Mat kernelSpectrumT(int j) {
         int ks = GaborBank.kernelSize(j);
         int a = ks / 2;
         float[] re = GaborBank.kernel(j, 0);
         float[] im = GaborBank.kernel(j, Math.PI / 2);
+        // The inverse row transforms do not scale; the 2-D inverse's 1 / N^2 goes in here.
+        float scale = 1f / ((float) n * n);
         // Correlation out(p) = sum_q P(p+q) k(q) is circular convolution with h(r) = k(-r).
         float[] h = new float[n * n * 2];
         for (int i = 0; i < ks; i++) {
@@ -129,20 +170,23 @@ public final class GaborEnergy implements AutoCloseable {
                 int qy = i - a;
                 int qx = jj - a;
                 // Shifted by the padding, so the frame's outputs land in rows and columns
-                // [0, S) of the inverse transform, which then computes only those S rows.
+                // [0, S) of the inverse transform.
                 int idx = (Math.floorMod(-pad - qy, n) * n + Math.floorMod(-pad - qx, n)) * 2;
-                h[idx] = re[i * ks + jj];
-                h[idx + 1] = im[i * ks + jj];
+                h[idx] = re[i * ks + jj] * scale;
+                h[idx + 1] = im[i * ks + jj] * scale;
             }
         }
         Mat hm = new Mat(n, n, opencv_core.CV_32FC2);
-        try (FloatPointer p = new FloatPointer(hm.data())) {
-            p.put(h);
+        try (FloatPointer fp = new FloatPointer(hm.data())) {
+            fp.put(h);
         }
         Mat spec = new Mat();
         opencv_core.dft(hm, spec, 0, 0);
+        Mat specT = new Mat();
+        opencv_core.transpose(spec, specT);
         hm.close();
-        return spec;
+        spec.close();
+        return specT;
     }
 
     /**
@@ -152,15 +196,11 @@ public final class GaborEnergy implements AutoCloseable {
      * @param out (S/8, S/8, 8) written from {@code outOffset}
      */
     public void compute(float[] gray, float[] out, int outOffset) {
-        padReflect101(gray);
-        try (FloatPointer p = new FloatPointer(padded.data())) {
-            p.put(paddedBuf);
-        }
-        opencv_core.dft(padded, imageSpectrum, opencv_core.DFT_COMPLEX_OUTPUT, size + 2 * pad);
-        int cells = size / CELL;
         try (FloatPointer p = new FloatPointer(grayMat.data())) {
             p.put(gray);
         }
+        forwardTransform();
+        int cells = size / CELL;
         for (int j = 0; j < GaborBank.FILTERS; j++) {
             if (factors[j] != null) {
                 separableResponse(j);
@@ -182,6 +222,19 @@ public final class GaborEnergy implements AutoCloseable {
         normalizeCells(out, outOffset, cells * cells);
     }
 
+    /**
+     * Pads the frame (reflect-101 by R) and leaves its 2-D spectrum, transposed, in imageSpectrumT.
+     */
+    private void forwardTransform() {
+        opencv_core.copyMakeBorder(
+                grayMat, paddedRoi, pad, pad, pad, pad, opencv_core.BORDER_REFLECT_101);
+        // Along x over the S + 2R rows, then along y over all N columns (zero rows beyond S + 2R).
+        opencv_core.dft(
+                padded, rowSpectrum, opencv_core.DFT_ROWS | opencv_core.DFT_COMPLEX_OUTPUT, 0);
+        opencv_core.transpose(rowSpectrum, rowSpectrumTRoi);
+        opencv_core.dft(rowSpectrumT, imageSpectrumT, opencv_core.DFT_ROWS, 0);
+    }
+
     private void separableResponse(int j) {
         Mat[] f = factors[j];
         // One 1-D filter2D per pass: sepFilter2D with a 1-tap partner kernel still runs (and
@@ -196,9 +249,13 @@ public final class GaborEnergy implements AutoCloseable {
                 src, dst, opencv_core.CV_32F, kernel, anchor, 0, opencv_core.BORDER_REFLECT_101);
     }
 
+    /** The complex response of diagonal filter j in the first S columns of responseRoi's rows. */
     private void fftResponse(int j) {
-        opencv_core.mulSpectrums(imageSpectrum, spectra[j], product, 0);
-        opencv_core.dft(product, response, opencv_core.DFT_INVERSE | opencv_core.DFT_SCALE, 0);
+        opencv_core.mulSpectrums(imageSpectrumT, spectra[j], product, 0);
+        // Inverse along ky for every kx, keep rows y < S (as columns), then along kx.
+        opencv_core.dft(product, columnPass, opencv_core.DFT_INVERSE | opencv_core.DFT_ROWS, 0);
+        opencv_core.transpose(columnPassRoi, columnPassT);
+        opencv_core.dft(columnPassT, response, opencv_core.DFT_INVERSE | opencv_core.DFT_ROWS, 0);
     }
 
     /** Divides each cell's 8 values by their L2 norm + 1e-6 (SPEC section 2). */
@@ -214,35 +271,6 @@ public final class GaborEnergy implements AutoCloseable {
                 out[base + j] *= scale;
             }
         }
-    }
-
-    /**
-     * Writes the frame into the N x N buffer at (pad, pad) with reflect-101 borders of width pad.
-     */
-    private void padReflect101(float[] gray) {
-        int s = size;
-        for (int py = 0; py < s + 2 * pad; py++) {
-            int sy = reflect101(py - pad, s);
-            int dst = py * n;
-            int src = sy * s;
-            for (int px = 0; px < pad; px++) {
-                paddedBuf[dst + px] = gray[src + reflect101(px - pad, s)];
-            }
-            System.arraycopy(gray, src, paddedBuf, dst + pad, s);
-            for (int px = s + pad; px < s + 2 * pad; px++) {
-                paddedBuf[dst + px] = gray[src + reflect101(px - pad, s)];
-            }
-        }
-    }
-
-    static int reflect101(int i, int len) {
-        if (i < 0) {
-            return -i;
-        }
-        if (i >= len) {
-            return 2 * len - 2 - i;
-        }
-        return i;
     }
 
     @Override
@@ -263,9 +291,16 @@ public final class GaborEnergy implements AutoCloseable {
         sepShared.close();
         sepRe.close();
         sepIm.close();
+        paddedRoi.close();
         padded.close();
-        imageSpectrum.close();
+        rowSpectrum.close();
+        rowSpectrumTRoi.close();
+        rowSpectrumT.close();
+        imageSpectrumT.close();
         product.close();
+        columnPassRoi.close();
+        columnPass.close();
+        columnPassT.close();
         responseRoi.close();
         response.close();
         planes.close();
