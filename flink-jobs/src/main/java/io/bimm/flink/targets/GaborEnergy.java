@@ -25,10 +25,12 @@ import org.bytedeco.opencv.opencv_core.Size;
  * run as row transforms ({@code DFT_ROWS}) with a transpose between them, which measured 20-30%
  * faster than OpenCV's 2-D {@code dft} (its column pass is the slow part) and lets the inverse skip
  * the N - S output rows that are not needed: the spectra are kept transposed, (kx, ky), so the
- * inverse's first pass runs along ky and its second only over the S rows kept. Measured, the
- * separable split does not pay off for the diagonal kernels, whose truncated-square support needs a
- * rank-8 decomposition to stay within float tolerance. Magnitude and 8x8 cell means run in OpenCV
- * (SIMD), so no full-size plane is copied into Java.
+ * inverse's first pass runs along ky and its second only over the S rows kept. The frame is real,
+ * so the forward's second pass runs over the rows kx <= N/2 only and the others are their mirrored
+ * conjugates ({@code flip}, conjugated inside {@code mulSpectrums}). Measured, the separable split
+ * does not pay off for the diagonal kernels, whose truncated-square support needs a rank-8
+ * decomposition to stay within float tolerance. Magnitude and 8x8 cell means run in OpenCV (SIMD),
+ * so no full-size plane is copied into Java.
  *
  * <p>Output layout: (S/8, S/8, 8) row-major float, filter index last. Not thread safe.
  */
@@ -43,6 +45,11 @@ public final class GaborEnergy implements AutoCloseable {
     /** Per diagonal filter: the kernel's spectrum, transposed (kx, ky) and scaled by 1 / N^2. */
     private final Mat[] spectra = new Mat[GaborBank.FILTERS];
 
+    /** The rows kx < H and kx >= H of {@link #spectra}, H = N/2 + 1. */
+    private final Mat[] spectraUpper = new Mat[GaborBank.FILTERS];
+
+    private final Mat[] spectraLower = new Mat[GaborBank.FILTERS];
+
     /** Per separable filter: the shared Gaussian factor, then the real and imaginary wave. */
     private final Mat[][] factors = new Mat[GaborBank.FILTERS][];
 
@@ -55,14 +62,33 @@ public final class GaborEnergy implements AutoCloseable {
     private final Mat padded;
 
     private final Mat paddedRoi;
-    private final Mat rowSpectrum = new Mat();
 
-    /** (N, N) complex: the row spectrum transposed, zero beyond column S + 2R. */
+    /** (S + 2R, N) complex (y, kx); the frame is real, so kx < H = N/2 + 1 is all it holds. */
+    private final Mat rowSpectrum;
+
+    private final Mat rowSpectrumHalf;
+
+    /** (H, N) complex: the first H columns of the row spectrum transposed, zero beyond S + 2R. */
     private final Mat rowSpectrumT;
 
     private final Mat rowSpectrumTRoi;
+
+    /** (H, N) complex: the frame's 2-D spectrum, transposed, rows kx < H. */
     private final Mat imageSpectrumT = new Mat();
-    private final Mat product = new Mat();
+
+    /**
+     * (N - H, N) complex: for the rows kx >= H, {@code G(kx, ky) = conj(G(N - kx, N - ky))}; this
+     * holds the unconjugated mirror, the conjugate is taken in the product.
+     */
+    private final Mat mirrored;
+
+    private final Mat mirrorSource;
+    private final Mat mirrorSourceColumn0;
+    private final Mat mirroredRest;
+    private final Mat mirroredColumn0;
+    private final Mat product;
+    private final Mat productUpper;
+    private final Mat productLower;
 
     /** (N, N) complex (kx, y): the inverse along ky; only its first S columns are kept. */
     private final Mat columnPass;
@@ -91,16 +117,43 @@ public final class GaborEnergy implements AutoCloseable {
         this.cellSize = new Size(size / CELL, size / CELL);
         this.grayMat = new Mat(size, size, opencv_core.CV_32F);
         this.padded = zeros(p, n, opencv_core.CV_32F);
-        this.rowSpectrumT = zeros(n, n, opencv_core.CV_32FC2);
+        int half = n / 2 + 1;
+        int lower = n - half;
+        this.rowSpectrum = new Mat(p, n, opencv_core.CV_32FC2);
+        this.rowSpectrumT = zeros(half, n, opencv_core.CV_32FC2);
+        this.imageSpectrumT.create(half, n, opencv_core.CV_32FC2);
+        this.mirrored = new Mat(lower, n, opencv_core.CV_32FC2);
+        this.product = new Mat(n, n, opencv_core.CV_32FC2);
         this.columnPass = new Mat(n, n, opencv_core.CV_32FC2);
         this.columnPassT = new Mat(size, n, opencv_core.CV_32FC2);
         this.response = new Mat(size, n, opencv_core.CV_32FC2);
         try (Rect frame = new Rect(0, 0, p, p);
-                Rect spectrumRows = new Rect(0, 0, p, n);
+                Rect halfColumns = new Rect(0, 0, half, p);
+                Rect spectrumRows = new Rect(0, 0, p, half);
+                Rect source = new Rect(1, 1, n - 1, lower);
+                Rect source0 = new Rect(0, 1, 1, lower);
+                Rect rest = new Rect(1, 0, n - 1, lower);
+                Rect column0 = new Rect(0, 0, 1, lower);
+                Rect upperRows = new Rect(0, 0, n, half);
+                Rect lowerRows = new Rect(0, half, n, lower);
                 Rect kept = new Rect(0, 0, size, n);
                 Rect out = new Rect(0, 0, size, size)) {
             this.paddedRoi = new Mat(padded, frame);
+            this.rowSpectrumHalf = new Mat(rowSpectrum, halfColumns);
             this.rowSpectrumTRoi = new Mat(rowSpectrumT, spectrumRows);
+            this.mirrorSource = new Mat(imageSpectrumT, source);
+            this.mirrorSourceColumn0 = new Mat(imageSpectrumT, source0);
+            this.mirroredRest = new Mat(mirrored, rest);
+            this.mirroredColumn0 = new Mat(mirrored, column0);
+            this.productUpper = new Mat(product, upperRows);
+            this.productLower = new Mat(product, lowerRows);
+            for (int j = 0; j < GaborBank.FILTERS; j++) {
+                if (!GaborBank.separable(j)) {
+                    spectra[j] = kernelSpectrumT(j);
+                    spectraUpper[j] = new Mat(spectra[j], upperRows);
+                    spectraLower[j] = new Mat(spectra[j], lowerRows);
+                }
+            }
             this.columnPassRoi = new Mat(columnPass, kept);
             this.responseRoi = new Mat(response, out);
         }
@@ -121,8 +174,6 @@ public final class GaborEnergy implements AutoCloseable {
                             vector(re[wave], wave == 0),
                             vector(im[wave], wave == 0)
                         };
-            } else {
-                spectra[j] = kernelSpectrumT(j);
             }
         }
     }
@@ -231,8 +282,11 @@ public final class GaborEnergy implements AutoCloseable {
         // Along x over the S + 2R rows, then along y over all N columns (zero rows beyond S + 2R).
         opencv_core.dft(
                 padded, rowSpectrum, opencv_core.DFT_ROWS | opencv_core.DFT_COMPLEX_OUTPUT, 0);
-        opencv_core.transpose(rowSpectrum, rowSpectrumTRoi);
+        // The frame is real: only the rows kx < H go through the second pass, the rest mirror them.
+        opencv_core.transpose(rowSpectrumHalf, rowSpectrumTRoi);
         opencv_core.dft(rowSpectrumT, imageSpectrumT, opencv_core.DFT_ROWS, 0);
+        opencv_core.flip(mirrorSource, mirroredRest, -1);
+        opencv_core.flip(mirrorSourceColumn0, mirroredColumn0, 0);
     }
 
     private void separableResponse(int j) {
@@ -251,7 +305,9 @@ public final class GaborEnergy implements AutoCloseable {
 
     /** The complex response of diagonal filter j in the first S columns of responseRoi's rows. */
     private void fftResponse(int j) {
-        opencv_core.mulSpectrums(imageSpectrumT, spectra[j], product, 0);
+        opencv_core.mulSpectrums(imageSpectrumT, spectraUpper[j], productUpper, 0);
+        // H (kx, ky) * conj(G (N - kx, N - ky)): the conjugate of the mirror, by the conjB flag.
+        opencv_core.mulSpectrums(spectraLower[j], mirrored, productLower, 0, true);
         // Inverse along ky for every kx, keep rows y < S (as columns), then along kx.
         opencv_core.dft(product, columnPass, opencv_core.DFT_INVERSE | opencv_core.DFT_ROWS, 0);
         opencv_core.transpose(columnPassRoi, columnPassT);
@@ -275,9 +331,11 @@ public final class GaborEnergy implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Mat m : spectra) {
-            if (m != null) {
-                m.close();
+        for (Mat[] ms : new Mat[][] {spectraUpper, spectraLower, spectra}) {
+            for (Mat m : ms) {
+                if (m != null) {
+                    m.close();
+                }
             }
         }
         for (Mat[] f : factors) {
@@ -293,10 +351,18 @@ public final class GaborEnergy implements AutoCloseable {
         sepIm.close();
         paddedRoi.close();
         padded.close();
+        rowSpectrumHalf.close();
         rowSpectrum.close();
         rowSpectrumTRoi.close();
         rowSpectrumT.close();
+        mirrorSource.close();
+        mirrorSourceColumn0.close();
         imageSpectrumT.close();
+        mirroredRest.close();
+        mirroredColumn0.close();
+        mirrored.close();
+        productUpper.close();
+        productLower.close();
         product.close();
         columnPassRoi.close();
         columnPass.close();
