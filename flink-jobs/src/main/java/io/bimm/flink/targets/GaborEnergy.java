@@ -21,16 +21,18 @@ import org.bytedeco.opencv.opencv_core.Size;
  * transformed once, then multiplied by the precomputed spectrum of each complex kernel. With the
  * padding inside the FFT size N (256 for S = 224), circular correlation equals {@code filter2D}'s
  * linear one on every output pixel, so the result matches it to float rounding. The kernels'
- * spectra are shifted so that the outputs land in the first S rows and columns. The 2-D transforms
- * run as row transforms ({@code DFT_ROWS}) with a transpose between them, which measured 20-30%
- * faster than OpenCV's 2-D {@code dft} (its column pass is the slow part) and lets the inverse skip
- * the N - S output rows that are not needed: the spectra are kept transposed, (kx, ky), so the
- * inverse's first pass runs along ky and its second only over the S rows kept. The frame is real,
- * so the forward's second pass runs over the rows kx <= N/2 only and the others are their mirrored
- * conjugates ({@code flip}, conjugated inside {@code mulSpectrums}). Measured, the separable split
- * does not pay off for the diagonal kernels, whose truncated-square support needs a rank-8
- * decomposition to stay within float tolerance. Magnitude and 8x8 cell means run in OpenCV (SIMD),
- * so no full-size plane is copied into Java.
+ * spectra are shifted so that the outputs land in the first S rows and columns.
+ *
+ * <p>The 2-D transforms run as 1-D row transforms with a transpose between them: the forward's
+ * first (real) pass is OpenCV's {@code dft} with {@code DFT_ROWS}, the complex passes are FFmpeg's
+ * AVTX ({@link RowFft}; about 4x faster per row than OpenCV's {@code dft}, whose 2-D column pass is
+ * slower still). The spectra are kept transposed, (kx, ky), so the inverse's first pass runs along
+ * ky and its second only over the S rows kept. The frame is real, so the forward's second pass runs
+ * over the rows kx <= N/2 only and the others are their mirrored conjugates ({@code flip},
+ * conjugated inside {@code mulSpectrums}). Measured, the separable split does not pay off for the
+ * diagonal kernels, whose truncated-square support needs a rank-8 decomposition to stay within
+ * float tolerance. Magnitude and 8x8 cell means run in OpenCV (SIMD), so no full-size plane is
+ * copied into Java.
  *
  * <p>Output layout: (S/8, S/8, 8) row-major float, filter index last. Not thread safe.
  */
@@ -74,7 +76,7 @@ public final class GaborEnergy implements AutoCloseable {
     private final Mat rowSpectrumTRoi;
 
     /** (H, N) complex: the frame's 2-D spectrum, transposed, rows kx < H. */
-    private final Mat imageSpectrumT = new Mat();
+    private final Mat imageSpectrumT;
 
     /**
      * (N - H, N) complex: for the rows kx >= H, {@code G(kx, ky) = conj(G(N - kx, N - ky))}; this
@@ -87,6 +89,8 @@ public final class GaborEnergy implements AutoCloseable {
     private final Mat mirroredRest;
     private final Mat mirroredColumn0;
     private final Mat product;
+    private final RowFft forwardFft;
+    private final RowFft inverseFft;
     private final Mat productUpper;
     private final Mat productLower;
 
@@ -120,13 +124,15 @@ public final class GaborEnergy implements AutoCloseable {
         int half = n / 2 + 1;
         int lower = n - half;
         this.rowSpectrum = new Mat(p, n, opencv_core.CV_32FC2);
-        this.rowSpectrumT = zeros(half, n, opencv_core.CV_32FC2);
-        this.imageSpectrumT.create(half, n, opencv_core.CV_32FC2);
+        this.forwardFft = new RowFft(n, false);
+        this.inverseFft = new RowFft(n, true);
+        this.rowSpectrumT = RowFft.alignedRows(half, n);
+        this.imageSpectrumT = RowFft.alignedRows(half, n);
         this.mirrored = new Mat(lower, n, opencv_core.CV_32FC2);
-        this.product = new Mat(n, n, opencv_core.CV_32FC2);
-        this.columnPass = new Mat(n, n, opencv_core.CV_32FC2);
-        this.columnPassT = new Mat(size, n, opencv_core.CV_32FC2);
-        this.response = new Mat(size, n, opencv_core.CV_32FC2);
+        this.product = RowFft.alignedRows(n, n);
+        this.columnPass = RowFft.alignedRows(n, n);
+        this.columnPassT = RowFft.alignedRows(size, n);
+        this.response = RowFft.alignedRows(size, n);
         try (Rect frame = new Rect(0, 0, p, p);
                 Rect halfColumns = new Rect(0, 0, half, p);
                 Rect spectrumRows = new Rect(0, 0, p, half);
@@ -284,7 +290,7 @@ public final class GaborEnergy implements AutoCloseable {
                 padded, rowSpectrum, opencv_core.DFT_ROWS | opencv_core.DFT_COMPLEX_OUTPUT, 0);
         // The frame is real: only the rows kx < H go through the second pass, the rest mirror them.
         opencv_core.transpose(rowSpectrumHalf, rowSpectrumTRoi);
-        opencv_core.dft(rowSpectrumT, imageSpectrumT, opencv_core.DFT_ROWS, 0);
+        forwardFft.rows(rowSpectrumT, imageSpectrumT, rowSpectrumT.rows());
         opencv_core.flip(mirrorSource, mirroredRest, -1);
         opencv_core.flip(mirrorSourceColumn0, mirroredColumn0, 0);
     }
@@ -309,9 +315,9 @@ public final class GaborEnergy implements AutoCloseable {
         // H (kx, ky) * conj(G (N - kx, N - ky)): the conjugate of the mirror, by the conjB flag.
         opencv_core.mulSpectrums(spectraLower[j], mirrored, productLower, 0, true);
         // Inverse along ky for every kx, keep rows y < S (as columns), then along kx.
-        opencv_core.dft(product, columnPass, opencv_core.DFT_INVERSE | opencv_core.DFT_ROWS, 0);
+        inverseFft.rows(product, columnPass, n);
         opencv_core.transpose(columnPassRoi, columnPassT);
-        opencv_core.dft(columnPassT, response, opencv_core.DFT_INVERSE | opencv_core.DFT_ROWS, 0);
+        inverseFft.rows(columnPassT, response, size);
     }
 
     /** Divides each cell's 8 values by their L2 norm + 1e-6 (SPEC section 2). */
@@ -361,6 +367,8 @@ public final class GaborEnergy implements AutoCloseable {
         mirroredRest.close();
         mirroredColumn0.close();
         mirrored.close();
+        forwardFft.close();
+        inverseFft.close();
         productUpper.close();
         productLower.close();
         product.close();
