@@ -256,11 +256,23 @@ public final class GaborEnergy implements AutoCloseable {
         try (FloatPointer p = new FloatPointer(grayMat.data())) {
             p.put(gray);
         }
-        forwardTransform();
+        compute(grayMat, out, outOffset);
+    }
+
+    /**
+     * As {@link #compute(float[], float[], int)}, from a gray frame already in an (S, S) {@code
+     * CV_32F} Mat.
+     */
+    void compute(Mat gray, float[] out, int outOffset) {
+        if (gray.rows() != size || gray.cols() != size || gray.type() != opencv_core.CV_32F) {
+            throw new IllegalArgumentException(
+                    "Gray frame must be " + size + "x" + size + " CV_32F");
+        }
+        forwardTransform(gray);
         int cells = size / CELL;
         for (int j = 0; j < GaborBank.FILTERS; j++) {
             if (factors[j] != null) {
-                separableResponse(j);
+                separableResponse(gray, j);
                 opencv_core.magnitude(sepRe, sepIm, energy);
             } else {
                 fftResponse(j);
@@ -282,9 +294,9 @@ public final class GaborEnergy implements AutoCloseable {
     /**
      * Pads the frame (reflect-101 by R) and leaves its 2-D spectrum, transposed, in imageSpectrumT.
      */
-    private void forwardTransform() {
+    private void forwardTransform(Mat gray) {
         opencv_core.copyMakeBorder(
-                grayMat, paddedRoi, pad, pad, pad, pad, opencv_core.BORDER_REFLECT_101);
+                gray, paddedRoi, pad, pad, pad, pad, opencv_core.BORDER_REFLECT_101);
         // Along x over the S + 2R rows, then along y over all N columns (zero rows beyond S + 2R).
         opencv_core.dft(
                 padded, rowSpectrum, opencv_core.DFT_ROWS | opencv_core.DFT_COMPLEX_OUTPUT, 0);
@@ -295,11 +307,11 @@ public final class GaborEnergy implements AutoCloseable {
         opencv_core.flip(mirrorSourceColumn0, mirroredColumn0, 0);
     }
 
-    private void separableResponse(int j) {
+    private void separableResponse(Mat gray, int j) {
         Mat[] f = factors[j];
         // One 1-D filter2D per pass: sepFilter2D with a 1-tap partner kernel still runs (and
         // borders) two passes, and measured 2-3x slower per pass.
-        pass(grayMat, sepShared, f[0]);
+        pass(gray, sepShared, f[0]);
         pass(sepShared, sepRe, f[1]);
         pass(sepShared, sepIm, f[2]);
     }
