@@ -7,7 +7,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Rect;
-import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
@@ -23,16 +22,16 @@ import org.bytedeco.opencv.opencv_core.Size;
  * linear one on every output pixel, so the result matches it to float rounding. The kernels'
  * spectra are shifted so that the outputs land in the first S rows and columns.
  *
- * <p>The 2-D transforms run as 1-D row transforms with a transpose between them: the forward's
- * first (real) pass is OpenCV's {@code dft} with {@code DFT_ROWS}, the complex passes are FFmpeg's
- * AVTX ({@link RowFft}; about 4x faster per row than OpenCV's {@code dft}, whose 2-D column pass is
- * slower still). The spectra are kept transposed, (kx, ky), so the inverse's first pass runs along
- * ky and its second only over the S rows kept. The frame is real, so the forward's second pass runs
- * over the rows kx <= N/2 only and the others are their mirrored conjugates ({@code flip},
- * conjugated inside {@code mulSpectrums}). Measured, the separable split does not pay off for the
- * diagonal kernels, whose truncated-square support needs a rank-8 decomposition to stay within
- * float tolerance. Magnitude and 8x8 cell means run in OpenCV (SIMD), so no full-size plane is
- * copied into Java.
+ * <p>The 2-D transforms run as 1-D row transforms with a transpose between them, all FFmpeg's AVTX
+ * ({@link RowFft}; about 4x faster per row than OpenCV's {@code dft}, whose 2-D column pass is
+ * slower still) except the forward's first (real) pass for the N that AVTX's real transform lacks
+ * (odd N or N/2; OpenCV's {@code dft} then). The spectra are kept transposed, (kx, ky), so the
+ * inverse's first pass runs along ky and its second only over the S rows kept. The frame is real,
+ * so the forward's second pass runs over the rows kx <= N/2 only and the others are their mirrored
+ * conjugates ({@code flip}, conjugated inside {@code mulSpectrums}). Measured, the separable split
+ * does not pay off for the diagonal kernels, whose truncated-square support needs a rank-8
+ * decomposition to stay within float tolerance. Magnitude and 8x8 cell means run in OpenCV (SIMD),
+ * so no full-size plane is copied into Java.
  *
  * <p>Output layout: (S/8, S/8, 8) row-major float, filter index last. Not thread safe.
  */
@@ -89,6 +88,7 @@ public final class GaborEnergy implements AutoCloseable {
     private final Mat mirroredRest;
     private final Mat mirroredColumn0;
     private final Mat product;
+    private final RowFft realFft;
     private final RowFft forwardFft;
     private final RowFft inverseFft;
     private final Mat productUpper;
@@ -120,10 +120,12 @@ public final class GaborEnergy implements AutoCloseable {
         this.cellSums = new float[(size / CELL) * (size / CELL)];
         this.cellSize = new Size(size / CELL, size / CELL);
         this.grayMat = new Mat(size, size, opencv_core.CV_32F);
-        this.padded = zeros(p, n, opencv_core.CV_32F);
+        this.padded = RowFft.alignedRows(p, n, opencv_core.CV_32F);
         int half = n / 2 + 1;
         int lower = n - half;
-        this.rowSpectrum = new Mat(p, n, opencv_core.CV_32FC2);
+        this.rowSpectrum = RowFft.alignedRows(p, n);
+        // Where AVTX has no real transform of length N, OpenCV's real dft runs the first pass.
+        this.realFft = RowFft.realForwardOrNull(n);
         this.forwardFft = new RowFft(n, false);
         this.inverseFft = new RowFft(n, true);
         this.rowSpectrumT = RowFft.alignedRows(half, n);
@@ -182,14 +184,6 @@ public final class GaborEnergy implements AutoCloseable {
                         };
             }
         }
-    }
-
-    private static Mat zeros(int rows, int cols, int type) {
-        Mat m = new Mat(rows, cols, type);
-        try (Scalar zero = new Scalar(0.0)) {
-            m.put(zero);
-        }
-        return m;
     }
 
     private static Mat vector(float[] v, boolean row) {
@@ -298,8 +292,12 @@ public final class GaborEnergy implements AutoCloseable {
         opencv_core.copyMakeBorder(
                 gray, paddedRoi, pad, pad, pad, pad, opencv_core.BORDER_REFLECT_101);
         // Along x over the S + 2R rows, then along y over all N columns (zero rows beyond S + 2R).
-        opencv_core.dft(
-                padded, rowSpectrum, opencv_core.DFT_ROWS | opencv_core.DFT_COMPLEX_OUTPUT, 0);
+        if (realFft != null) {
+            realFft.rows(padded, rowSpectrum, padded.rows());
+        } else {
+            opencv_core.dft(
+                    padded, rowSpectrum, opencv_core.DFT_ROWS | opencv_core.DFT_COMPLEX_OUTPUT, 0);
+        }
         // The frame is real: only the rows kx < H go through the second pass, the rest mirror them.
         opencv_core.transpose(rowSpectrumHalf, rowSpectrumTRoi);
         forwardFft.rows(rowSpectrumT, imageSpectrumT, rowSpectrumT.rows());
@@ -379,6 +377,9 @@ public final class GaborEnergy implements AutoCloseable {
         mirroredRest.close();
         mirroredColumn0.close();
         mirrored.close();
+        if (realFft != null) {
+            realFft.close();
+        }
         forwardFft.close();
         inverseFft.close();
         productUpper.close();

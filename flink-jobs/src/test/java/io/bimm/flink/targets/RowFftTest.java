@@ -7,6 +7,7 @@ import java.util.Random;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
 import org.junit.jupiter.api.Test;
 
 /** FFmpeg's row DFTs against OpenCV's {@code dft} with {@code DFT_ROWS}, an independent FFT. */
@@ -43,6 +44,40 @@ class RowFftTest {
                 assertThat(err).as("n %d inverse %s", n, inverse).isLessThan(1e-5 * max);
             }
         }
+    }
+
+    @Test
+    void realForwardMatchesOpenCvOnTheNonRedundantHalf() {
+        for (int n : new int[] {60, 144, 256}) {
+            int rows = 5;
+            Mat src = RowFft.alignedRows(rows, n, opencv_core.CV_32F);
+            Random r = new Random(n);
+            float[] row = new float[n];
+            for (int y = 0; y < rows; y++) {
+                for (int i = 0; i < n; i++) {
+                    row[i] = r.nextFloat();
+                }
+                try (FloatPointer p = new FloatPointer(src.ptr(y))) {
+                    p.put(row);
+                }
+            }
+            Mat dst = RowFft.alignedRows(rows, n);
+            try (RowFft fft = RowFft.realForwardOrNull(n)) {
+                assertThat(fft).as("n %d", n).isNotNull();
+                fft.rows(src, dst, rows);
+            }
+            Mat ref = new Mat();
+            opencv_core.dft(src, ref, opencv_core.DFT_ROWS | opencv_core.DFT_COMPLEX_OUTPUT, 0);
+            try (Rect half = new Rect(0, 0, n / 2 + 1, rows)) {
+                Mat diff = new Mat();
+                opencv_core.absdiff(new Mat(dst, half), new Mat(ref, half), diff);
+                double err = opencv_core.norm(diff, opencv_core.NORM_INF, new Mat());
+                assertThat(err).as("n %d", n).isLessThan(1e-5 * n);
+            }
+        }
+        // AVTX has no real transform for odd N or odd N/2: the caller falls back to OpenCV.
+        assertThat(RowFft.realForwardOrNull(45)).isNull();
+        assertThat(RowFft.realForwardOrNull(150)).isNull();
     }
 
     @Test
