@@ -14,10 +14,13 @@ public final class TargetComputer implements AutoCloseable {
     private final int size;
     private final GaborEnergy gabor;
     private final ContourExtractor contour;
-    private final float[] gray;
-    private final byte[] gray8;
     private final Mat rgbMat;
+    private final Mat rgbFloat = new Mat();
+    private final Mat grayFloatMat = new Mat();
     private final Mat grayMat = new Mat();
+    private final Mat previousMat;
+    private final Mat motionMat = new Mat();
+    private final byte[] gray8;
 
     public TargetComputer(int size) {
         this(size, new CannyContour());
@@ -27,12 +30,15 @@ public final class TargetComputer implements AutoCloseable {
         this.size = size;
         this.gabor = new GaborEnergy(size);
         this.contour = contour;
-        this.gray = new float[size * size];
         this.gray8 = new byte[size * size];
         this.rgbMat = new Mat(size, size, opencv_core.CV_8UC3);
+        this.previousMat = new Mat(size, size, opencv_core.CV_8UC3);
     }
 
-    /** Targets of all sampled frames of a clip. */
+    /**
+     * Targets of all sampled frames of a clip. Per frame the RGB bytes go into a Mat once; gray
+     * (float and 8-bit), Gabor, Canny and motion then run in OpenCV on it.
+     */
     public ClipTargets compute(DecodedClip clip) {
         int t = clip.frames();
         int px = size * size;
@@ -41,14 +47,30 @@ public final class TargetComputer implements AutoCloseable {
         byte[] c = new byte[t * px];
         byte[] m = new byte[t * px * 3];
         for (int i = 0; i < t; i++) {
-            byte[] x = clip.x()[i];
-            grayFloat(x, gray);
-            gabor.compute(gray, g, i * cells);
-            gray8(x);
+            put(clip.x()[i], rgbMat);
+            // SPEC 2 gray: RGB2GRAY weights on RGB / 255 in float (the same sum as grayFloat).
+            rgbMat.convertTo(rgbFloat, opencv_core.CV_32F, 1 / 255.0, 0);
+            opencv_imgproc.cvtColor(rgbFloat, grayFloatMat, opencv_imgproc.COLOR_RGB2GRAY);
+            gabor.compute(grayFloatMat, g, i * cells);
+            opencv_imgproc.cvtColor(rgbMat, grayMat, opencv_imgproc.COLOR_RGB2GRAY);
+            try (BytePointer p = new BytePointer(grayMat.data())) {
+                p.get(gray8, 0, gray8.length);
+            }
             contour.extract(gray8, size, c, i * px);
-            motion(x, clip.y()[i], m, i * px * 3);
+            // MT motion |x - y| per channel (SPEC section 2).
+            put(clip.y()[i], previousMat);
+            opencv_core.absdiff(rgbMat, previousMat, motionMat);
+            try (BytePointer p = new BytePointer(motionMat.data())) {
+                p.get(m, i * px * 3, px * 3);
+            }
         }
         return new ClipTargets(t, size, g, c, m);
+    }
+
+    private static void put(byte[] rgb, Mat mat) {
+        try (BytePointer p = new BytePointer(mat.data())) {
+            p.put(rgb, 0, rgb.length);
+        }
     }
 
     /** {@code g = (0.299 R + 0.587 G + 0.114 B) / 255} in float (SPEC section 2). */
@@ -62,28 +84,15 @@ public final class TargetComputer implements AutoCloseable {
         }
     }
 
-    private void gray8(byte[] rgb) {
-        try (BytePointer p = new BytePointer(rgbMat.data())) {
-            p.put(rgb, 0, rgb.length);
-        }
-        opencv_imgproc.cvtColor(rgbMat, grayMat, opencv_imgproc.COLOR_RGB2GRAY);
-        try (BytePointer p = new BytePointer(grayMat.data())) {
-            p.get(gray8, 0, gray8.length);
-        }
-    }
-
-    /** MT motion {@code |x - y|} per channel (SPEC section 2). */
-    public static void motion(byte[] x, byte[] y, byte[] out, int offset) {
-        for (int i = 0; i < x.length; i++) {
-            out[offset + i] = (byte) Math.abs((x[i] & 0xFF) - (y[i] & 0xFF));
-        }
-    }
-
     @Override
     public void close() throws Exception {
         gabor.close();
         contour.close();
         rgbMat.close();
+        rgbFloat.close();
+        grayFloatMat.close();
         grayMat.close();
+        previousMat.close();
+        motionMat.close();
     }
 }

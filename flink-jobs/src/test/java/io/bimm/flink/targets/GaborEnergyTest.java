@@ -125,7 +125,14 @@ class GaborEnergyTest {
 
     @Test
     void matchesFilter2dOnNoise() {
-        for (int s : new int[] {64, 112}) {
+        // FFT sizes 45 (odd: the mirrored half of the spectrum has no Nyquist row), 96, 144 and
+        // 256 (S = 224, the paper's size).
+        try (GaborEnergy odd = new GaborEnergy(16);
+                GaborEnergy paper = new GaborEnergy(224)) {
+            assertThat(odd.fftSize()).isEqualTo(45);
+            assertThat(paper.fftSize()).isEqualTo(256);
+        }
+        for (int s : new int[] {16, 64, 112, 224}) {
             float[] gray = new float[s * s];
             Random r = new Random(s);
             for (int i = 0; i < gray.length; i++) {
