@@ -141,9 +141,11 @@ classloader:
 env:
   java:
     opts:
-      # jdk.nio.maxCachedBufferSize: temporary direct buffers above 256 KiB are freed after use
-      # instead of being cached per thread for the thread's lifetime.
-      all: -Dai.djl.offline=true -XX:+UseG1GC -Djdk.nio.maxCachedBufferSize=262144
+      # jdk.nio.maxCachedBufferSize: temporary direct buffers up to 128 MiB are cached per thread
+      # (one per thread: the largest it needed). At 256 KiB, the Kafka fetcher allocated and
+      # zeroed a direct buffer as large as the rest of each fetch response (tens of MB) on every
+      # socket read: half a core per reader.
+      all: -Dai.djl.offline=true -XX:+UseG1GC -Djdk.nio.maxCachedBufferSize=134217728
 metrics:
   latency:
     interval: 0
@@ -207,7 +209,7 @@ start_taskmanager() { # index
     # shellcheck disable=SC2086
     # shellcheck disable=SC2086 # BIMM_TM_JAVA_OPTS: extra JVM flags, word-split on purpose
     nohup java "${JVM_OPENS[@]}" $jvm -Dai.djl.offline=true -XX:+UseG1GC \
-        -Djdk.nio.maxCachedBufferSize=262144 ${BIMM_TM_JAVA_OPTS:-} -Dlog.file="$LOGS/taskmanager-$i.log" \
+        -Djdk.nio.maxCachedBufferSize=134217728 ${BIMM_TM_JAVA_OPTS:-} -Dlog.file="$LOGS/taskmanager-$i.log" \
         -Dlog4j.configurationFile="file:$CONF/log4j.properties" \
         -cp "$CP" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
         --configDir "$CONF" -D taskmanager.resource-id="tm-$i" $dyn \

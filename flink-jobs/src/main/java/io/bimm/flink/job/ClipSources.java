@@ -31,7 +31,9 @@ public final class ClipSources {
                         .setProperty(
                                 "max.partition.fetch.bytes",
                                 Integer.toString(Topics.DEFAULT_MAX_MESSAGE_BYTES + 65536))
-                        .setProperty("fetch.max.bytes", Integer.toString(64 * 1024 * 1024))
+                        // Each reader thread keeps a direct buffer as large as one response (on
+                        // temporary direct buffers: deploy/README.md); 32 MB holds two 16 MB clips.
+                        .setProperty("fetch.max.bytes", Integer.toString(32 * 1024 * 1024))
                         .setProperties(extra);
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
