@@ -45,7 +45,8 @@ import picocli.CommandLine.Option;
             "Pretrain the tiny preset on the generated motion set's training clips (labels unused)"
                     + " with the real training job, then linear-probe the pretrained and a randomly"
                     + " initialized dorsal encoder on the labels; prints both validation"
-                    + " accuracies. Reuses WORK/pretrain when it already holds --steps steps."
+                    + " accuracies. Reuses WORK/pretrain when it already holds --steps steps"
+                    + " pretrained with the same settings."
         })
 public final class EvalCommand implements Callable<Integer> {
 
