@@ -45,16 +45,20 @@ import picocli.CommandLine.Option;
             "Pretrain the tiny preset on the generated motion set's training clips (labels unused)"
                     + " with the real training job, then linear-probe the pretrained and a randomly"
                     + " initialized dorsal encoder on the labels; prints both validation"
-                    + " accuracies. Reuses WORK/pretrain when it already holds --steps steps."
+                    + " accuracies. Reuses WORK/pretrain when it already holds --steps steps"
+                    + " pretrained with the same settings."
         })
 public final class EvalCommand implements Callable<Integer> {
 
+    /** Beside the checkpoints: the settings they were pretrained with, checked on reuse. */
+    static final String PRETRAIN_SETTINGS = "eval-pretrain.txt";
+
     @Option(
             names = "--dataset",
-            defaultValue = "bimm-data/motion",
             paramLabel = "DIR",
             description =
-                    "Motion set; generated with the defaults when missing (default: ${DEFAULT-VALUE}).")
+                    "Motion set; generated with the defaults when missing (default:"
+                            + " bimm-data/motion-SET).")
     Path dataset;
 
     @Option(
@@ -93,6 +97,12 @@ public final class EvalCommand implements Callable<Integer> {
     double baseLr;
 
     @Option(
+            names = "--mask-ratio",
+            defaultValue = "0.9",
+            description = "Dorsal tube mask ratio of the pretraining (default: ${DEFAULT-VALUE}).")
+    double maskRatio;
+
+    @Option(
             names = "--probe-epochs",
             defaultValue = "100",
             description = "Linear-probe epochs (default: ${DEFAULT-VALUE}).")
@@ -108,10 +118,10 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(
             names = "--set",
-            defaultValue = "directions",
+            defaultValue = "kinds",
             description =
-                    "Class set when the dataset is generated: directions (default) or kinds (see"
-                            + " gen-dataset).")
+                    "Class set when the dataset is generated: kinds (default: five kinds of"
+                            + " motion) or directions (see gen-dataset).")
     String set;
 
     @Option(
@@ -125,6 +135,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (steps <= 0 || batchSize <= 0 || probeEpochs <= 0) {
             throw new UserException("--steps, --batch-size and --probe-epochs must be positive.");
         }
+        if (dataset == null) {
+            dataset = Path.of("bimm-data", "motion-" + set);
+        }
         if (!Files.isDirectory(dataset.resolve("train"))) {
             int n =
                     MotionDataset.generate(
@@ -137,11 +150,30 @@ public final class EvalCommand implements Callable<Integer> {
         LabeledClips val = LabeledClips.scan(dataset.resolve("val"), train.classes());
         Path ckptRoot = work.resolve("pretrain");
         Path latest = Checkpoints.latest(ckptRoot);
+        Path settingsFile = ckptRoot.resolve(PRETRAIN_SETTINGS);
+        String settings = pretrainSettings();
+        if (latest != null) {
+            String was =
+                    Files.exists(settingsFile)
+                            ? Files.readString(settingsFile, StandardCharsets.UTF_8)
+                            : "unknown settings";
+            if (!was.equals(settings)) {
+                throw new UserException(
+                        ckptRoot
+                                + " holds a pretraining with "
+                                + was
+                                + ", not "
+                                + settings
+                                + "; delete it or choose another --work.");
+            }
+        }
         long seconds = 0;
         if (latest != null && stepOf(latest) >= steps) {
             System.out.println(
                     "reusing " + latest + " (delete " + ckptRoot + " to pretrain again)");
         } else {
+            Files.createDirectories(ckptRoot);
+            Files.writeString(settingsFile, settings, StandardCharsets.UTF_8);
             long t0 = System.nanoTime();
             latest = pretrain(ckptRoot);
             seconds = (System.nanoTime() - t0) / 1_000_000_000L;
@@ -179,6 +211,8 @@ public final class EvalCommand implements Callable<Integer> {
         json.addProperty("pretrain_steps", stepOf(latest));
         json.addProperty("pretrain_batch", batchSize);
         json.addProperty("pretrain_stage", stage);
+        json.addProperty("pretrain_base_lr", baseLr);
+        json.addProperty("pretrain_dorsal_mask_ratio", maskRatio);
         json.addProperty("pretrain_seconds", seconds);
         json.addProperty("probe_epochs", probeEpochs);
         json.addProperty("classes", train.classes().size());
@@ -239,6 +273,7 @@ public final class EvalCommand implements Callable<Integer> {
             conf.set(TrainJobOptions.STAGE, stage);
             conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
             conf.set(TrainJobOptions.BASE_LR, baseLr);
+            conf.set(TrainJobOptions.DORSAL_MASK_RATIO, maskRatio);
             conf.set(TrainJobOptions.WARMUP_STEPS, Math.max(1, steps / 10));
             conf.set(TrainJobOptions.HORIZON_STEPS, steps);
             conf.set(TrainJobOptions.MAX_STEPS, steps);
@@ -271,6 +306,21 @@ public final class EvalCommand implements Callable<Integer> {
                 return r.latestCheckpoint();
             }
         }
+    }
+
+    /** The settings a reused pretraining must have been run with, as one line. */
+    String pretrainSettings() {
+        return String.format(
+                java.util.Locale.ROOT,
+                "dataset %s, steps %d, batch %d, stage %s, base lr %s, dorsal mask ratio %s,"
+                        + " seed %d",
+                dataset.toAbsolutePath().normalize(),
+                steps,
+                batchSize,
+                stage,
+                baseLr,
+                maskRatio,
+                seed);
     }
 
     private static long stepOf(Path checkpoint) {

@@ -107,10 +107,9 @@ final class MotionVideo {
     byte[] frame(int t) {
         byte[] out = background.clone();
         double progress = frames <= 1 ? 0 : (double) t / (frames - 1);
-        double ox = cx + cls.dx * speed * t;
-        double oy = cy + cls.dy * speed * t;
-        double scale =
-                cls.grow == 0 ? 1 : cls.grow > 0 ? 0.6 + 0.8 * progress : 1.4 - 0.8 * progress;
+        double ox = cx + mdx * speed * t;
+        double oy = cy + mdy * speed * t;
+        double scale = mgrow == 0 ? 1 : mgrow > 0 ? 0.6 + 0.8 * progress : 1.4 - 0.8 * progress;
         double r = radius * scale;
         // the largest extent of any shape is 1.2 * radius * max(1, aspect)
         double cos = Math.cos(angle + spin * t);

@@ -84,7 +84,29 @@ class MotionDatasetTest {
             boolean[] b = objectMask(spin, 12);
             assertThat(b).isNotEqualTo(a);
             assertThat(count(b)).isBetween((int) (0.85 * count(a)), (int) (1.15 * count(a)));
+            // translate: same size, somewhere else (the kinds' translate and scale once stood
+            // still because the frames read the direction classes' dx, dy and grow)
+            MotionVideo translate =
+                    new MotionVideo(MotionClass.TRANSLATE, W, W, 20, new SplittableRandom(seed));
+            boolean[] t0 = objectMask(translate, 0);
+            boolean[] t12 = objectMask(translate, 12);
+            assertThat(overlap(t0, t12)).isLessThan((int) (0.8 * count(t0)));
+            assertThat(count(t12)).isBetween((int) (0.8 * count(t0)), (int) (1.25 * count(t0)));
+            // scale: the area changes a lot
+            MotionVideo scale =
+                    new MotionVideo(MotionClass.SCALE, W, W, 20, new SplittableRandom(seed));
+            int s0 = count(objectMask(scale, 0));
+            int s12 = count(objectMask(scale, 12));
+            assertThat(Math.max(s0, s12)).isGreaterThan((int) (1.5 * Math.min(s0, s12)));
         }
+    }
+
+    private static int overlap(boolean[] a, boolean[] b) {
+        int n = 0;
+        for (int i = 0; i < a.length; i++) {
+            n += a[i] && b[i] ? 1 : 0;
+        }
+        return n;
     }
 
     @Test

@@ -1,0 +1,68 @@
+package io.bimm.flink.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.bimm.flink.dataset.MotionClass;
+import io.bimm.flink.dataset.MotionDataset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code bimm eval}'s defaults and its refusal to reuse a pretraining run with other settings. */
+class EvalCommandTest {
+
+    @TempDir Path dir;
+
+    private EvalCommand parse(String... args) {
+        EvalCommand c = new EvalCommand();
+        new CommandLine(c).parseArgs(args);
+        return c;
+    }
+
+    @Test
+    void defaultsAreTheDocumentedEvaluation() {
+        EvalCommand c = parse();
+        assertThat(c.set).isEqualTo("kinds");
+        assertThat(c.steps).isEqualTo(200);
+        assertThat(c.batchSize).isEqualTo(8);
+        assertThat(c.stage).isEqualTo("dorsal");
+        assertThat(c.maskRatio).isEqualTo(0.9);
+        assertThat(c.dataset).isNull(); // resolved to bimm-data/motion-kinds when run
+    }
+
+    @Test
+    void refusesToReuseCheckpointsPretrainedWithOtherSettings() throws Exception {
+        Path data = dir.resolve("motion");
+        MotionDataset.generate(
+                data, new MotionDataset.Settings(1, 1, 64, 64, 8, 1, MotionClass.KINDS));
+        Path work = dir.resolve("work");
+        Path step = work.resolve("pretrain").resolve("step-000000000200");
+        Files.createDirectories(step);
+        Files.writeString(step.resolve("manifest.json"), "{}");
+        EvalCommand c =
+                parse(
+                        "--dataset",
+                        data.toString(),
+                        "--work",
+                        work.toString(),
+                        "--mask-ratio",
+                        "0.75");
+        // a checkpoint root without the settings file (an older eval) is not reused either
+        assertThatThrownBy(c::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("unknown settings")
+                .hasMessageContaining("dorsal mask ratio 0.75");
+        EvalCommand other = parse("--dataset", data.toString(), "--work", work.toString());
+        Files.writeString(
+                work.resolve("pretrain").resolve(EvalCommand.PRETRAIN_SETTINGS),
+                other.pretrainSettings());
+        assertThat(other.pretrainSettings()).contains("dorsal mask ratio 0.9");
+        assertThatThrownBy(c::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("dorsal mask ratio 0.9,")
+                .hasMessageContaining("delete it or choose another --work");
+    }
+}
