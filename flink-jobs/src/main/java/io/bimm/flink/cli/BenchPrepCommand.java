@@ -47,6 +47,14 @@ public final class BenchPrepCommand implements Callable<Integer> {
     double seconds;
 
     @Option(
+            names = "--warmup-seconds",
+            defaultValue = "5",
+            description =
+                    "Time run before the measurement, not counted (default 5; at least one pass"
+                            + " over the clips): the JIT compiles the hot paths meanwhile.")
+    double warmupSeconds;
+
+    @Option(
             names = "--segment-seconds",
             defaultValue = "4",
             description =
@@ -104,7 +112,9 @@ public final class BenchPrepCommand implements Callable<Integer> {
         DecodeOptions decode = sampling.decode().optDeterministic(deterministic).build();
         try (SamplePipeline p = new SamplePipeline(PrepOptions.of(decode, 42))) {
             int draw = 0;
-            for (int i = 0; i < clips.size(); i++) {
+            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            for (int w = 0; w < clips.size() || System.nanoTime() < warmEnd; w++) {
+                int i = w % clips.size();
                 once(p, clips.get(i), names.get(i), draw++); // warm-up, not counted
             }
             long[] base = p.stageCpuNanos();

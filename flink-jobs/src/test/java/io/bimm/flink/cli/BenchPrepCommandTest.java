@@ -30,7 +30,9 @@ class BenchPrepCommandTest {
                         "--frames",
                         "4",
                         "--seconds",
-                        "1");
+                        "1",
+                        "--warmup-seconds",
+                        "0");
         assertThat(code).isZero();
         String[] lines = sw.toString().trim().split("\\R");
         assertThat(lines[lines.length - 1]).matches("prep clips_per_s_per_core=\\d+\\.\\d\\d");
