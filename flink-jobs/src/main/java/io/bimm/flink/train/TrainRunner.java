@@ -163,6 +163,8 @@ public final class TrainRunner {
             out.println("Submitting to the Flink cluster at http://" + jobManager);
         }
         TrainJob.build(env, options);
+        // Checkpoints of this run are those written from here on (one second of clock slack).
+        long startedAt = System.currentTimeMillis() - 1000;
         JobClient client = env.executeAsync(TrainJob.NAME);
         out.println("job " + client.getJobID() + " running");
         out.flush();
@@ -184,11 +186,9 @@ public final class TrainRunner {
                         "bimm-train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         long steps = 0;
-        Path lastSeen = Checkpoints.latest(root);
-        // A resumed run may find a newer checkpoint than the one it restored (a refused one it fell
-        // back from): the limit counts once this run wrote a checkpoint, or once its trainer
-        // reports (the steps accumulator starts at the restored step) that it is at the limit.
-        boolean ownCheckpoint = false;
+        // Checkpoints this run writes: a fresh run into a directory that holds an older run's
+        // higher steps must neither report nor stop on those.
+        Path lastSeen = latestSince(root, startedAt);
         try {
             while (true) {
                 JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
@@ -201,16 +201,24 @@ public final class TrainRunner {
                     break;
                 }
                 steps = stepsOf(client).orElse(steps);
-                Path latest = Checkpoints.latest(root);
+                Path latest = latestSince(root, startedAt);
                 if (latest != null && !latest.equals(lastSeen)) {
                     out.println("checkpoint " + latest);
                     out.flush();
                     lastSeen = latest;
-                    ownCheckpoint = true;
                 }
+                // The limit counts on a checkpoint this run wrote; before it wrote one, on the
+                // trainer's step (its accumulator starts at the restored step): a run resumed at
+                // or past the limit stops at once, while a run that fell back from a refused
+                // newer checkpoint, or a fresh run into a directory holding an older run's higher
+                // steps, trains up to the limit.
+                Path reached =
+                        latest != null
+                                ? latest
+                                : (steps >= maxSteps ? Checkpoints.latest(root) : null);
                 if (maxSteps > 0
-                        && (ownCheckpoint || steps >= maxSteps)
-                        && stepOf(latest) >= maxSteps
+                        && reached != null
+                        && stepOf(reached) >= maxSteps
                         && !stopping.get()) {
                     if (stopping.compareAndSet(false, true)) {
                         out.println(
@@ -230,7 +238,10 @@ public final class TrainRunner {
                 // already shutting down
             }
         }
-        Path latest = Checkpoints.latest(root);
+        Path latest = latestSince(root, startedAt);
+        if (latest == null) {
+            latest = Checkpoints.latest(root);
+        }
         return new Result(
                 latest == null ? steps : Math.max(steps, stepOf(latest)), savepoint[0], latest);
     }
@@ -280,6 +291,30 @@ public final class TrainRunner {
 
     private static final int STOP_ATTEMPTS = 10;
     private static final int STOP_RETRY_SECONDS = 3;
+
+    /**
+     * The highest-step checkpoint under {@code root} whose manifest was written since {@code t}.
+     */
+    static Path latestSince(Path root, long t) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return null;
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("step-"))
+                    .filter(
+                            p -> {
+                                try {
+                                    Path m = p.resolve(Checkpoints.MANIFEST);
+                                    return Files.exists(m)
+                                            && Files.getLastModifiedTime(m).toMillis() >= t;
+                                } catch (IOException e) {
+                                    return false;
+                                }
+                            })
+                    .max(Comparator.comparing(p -> p.getFileName().toString()))
+                    .orElse(null);
+        }
+    }
 
     private static Optional<Long> stepsOf(JobClient client) {
         try {
