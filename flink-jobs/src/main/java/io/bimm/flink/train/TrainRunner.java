@@ -188,7 +188,7 @@ public final class TrainRunner {
         long steps = 0;
         // Checkpoints this run writes: a fresh run into a directory that holds an older run's
         // higher steps must neither report nor stop on those.
-        Path lastSeen = latestSince(root, startedAt);
+        Path lastSeen = Checkpoints.latestSince(root, startedAt);
         try {
             while (true) {
                 JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
@@ -201,7 +201,7 @@ public final class TrainRunner {
                     break;
                 }
                 steps = stepsOf(client).orElse(steps);
-                Path latest = latestSince(root, startedAt);
+                Path latest = Checkpoints.latestSince(root, startedAt);
                 if (latest != null && !latest.equals(lastSeen)) {
                     out.println("checkpoint " + latest);
                     out.flush();
@@ -238,7 +238,7 @@ public final class TrainRunner {
                 // already shutting down
             }
         }
-        Path latest = latestSince(root, startedAt);
+        Path latest = Checkpoints.latestSince(root, startedAt);
         if (latest == null) {
             latest = Checkpoints.latest(root);
         }
@@ -291,30 +291,6 @@ public final class TrainRunner {
 
     private static final int STOP_ATTEMPTS = 10;
     private static final int STOP_RETRY_SECONDS = 3;
-
-    /**
-     * The highest-step checkpoint under {@code root} whose manifest was written since {@code t}.
-     */
-    static Path latestSince(Path root, long t) throws IOException {
-        if (!Files.isDirectory(root)) {
-            return null;
-        }
-        try (Stream<Path> s = Files.list(root)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("step-"))
-                    .filter(
-                            p -> {
-                                try {
-                                    Path m = p.resolve(Checkpoints.MANIFEST);
-                                    return Files.exists(m)
-                                            && Files.getLastModifiedTime(m).toMillis() >= t;
-                                } catch (IOException e) {
-                                    return false;
-                                }
-                            })
-                    .max(Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElse(null);
-        }
-    }
 
     private static Optional<Long> stepsOf(JobClient client) {
         try {

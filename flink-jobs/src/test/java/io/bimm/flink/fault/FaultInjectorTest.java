@@ -36,9 +36,19 @@ class FaultInjectorTest {
 
     private static OneInputStreamOperatorTestHarness<TrainingSample, TrainingSample> harness(
             FaultInjector f) throws Exception {
+        return restored(f, null);
+    }
+
+    /** A harness restored from {@code state} (null: a first start). */
+    private static OneInputStreamOperatorTestHarness<TrainingSample, TrainingSample> restored(
+            FaultInjector f, org.apache.flink.runtime.checkpoint.OperatorSubtaskState state)
+            throws Exception {
         OneInputStreamOperatorTestHarness<TrainingSample, TrainingSample> h =
                 new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(f), 1, 1, 0);
         h.setup();
+        if (state != null) {
+            h.initializeState(state);
+        }
         h.open();
         return h;
     }
@@ -86,16 +96,5 @@ class FaultInjectorTest {
             h.processElement(new StreamRecord<>(sample("c")));
             assertThat(h.extractOutputValues().get(0).ventralGabor[0]).isEqualTo(0.5f);
         }
-    }
-
-    private static OneInputStreamOperatorTestHarness<TrainingSample, TrainingSample> restored(
-            FaultInjector f, org.apache.flink.runtime.checkpoint.OperatorSubtaskState state)
-            throws Exception {
-        OneInputStreamOperatorTestHarness<TrainingSample, TrainingSample> h =
-                new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(f), 1, 1, 0);
-        h.setup();
-        h.initializeState(state);
-        h.open();
-        return h;
     }
 }

@@ -114,15 +114,34 @@ public final class Checkpoints {
 
     /** The newest complete checkpoint under {@code root}, or null when there is none. */
     public static Path latest(Path root) throws IOException {
+        return latestSince(root, Long.MIN_VALUE);
+    }
+
+    /**
+     * The newest complete checkpoint under {@code root} whose manifest was written at or after
+     * {@code sinceMillis} (epoch ms), or null: a run's own checkpoints, in a directory that may
+     * hold an earlier run's higher steps.
+     */
+    public static Path latestSince(Path root, long sinceMillis) throws IOException {
         if (!Files.isDirectory(root)) {
             return null;
         }
         try (Stream<Path> s = Files.list(root)) {
             TreeSet<String> names = new TreeSet<>();
             s.filter(p -> p.getFileName().toString().startsWith("step-"))
-                    .filter(p -> Files.exists(p.resolve(MANIFEST)))
+                    .filter(p -> writtenSince(p.resolve(MANIFEST), sinceMillis))
                     .forEach(p -> names.add(p.getFileName().toString()));
             return names.isEmpty() ? null : root.resolve(names.last());
+        }
+    }
+
+    private static boolean writtenSince(Path manifest, long sinceMillis) {
+        try {
+            return Files.exists(manifest)
+                    && (sinceMillis == Long.MIN_VALUE
+                            || Files.getLastModifiedTime(manifest).toMillis() >= sinceMillis);
+        } catch (IOException e) {
+            return false;
         }
     }
 

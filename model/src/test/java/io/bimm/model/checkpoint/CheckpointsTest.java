@@ -153,4 +153,27 @@ class CheckpointsTest {
             assertThat(r.losses()).containsKeys("ventral_rgb", "dorsal_motion");
         }
     }
+
+    private Path fakeCheckpoint(Path root, long step, long writtenAtMillis) throws IOException {
+        Path d = Files.createDirectories(root.resolve(String.format("step-%012d", step)));
+        Path manifest = Files.writeString(d.resolve(Checkpoints.MANIFEST), "{}");
+        Files.setLastModifiedTime(
+                manifest, java.nio.file.attribute.FileTime.fromMillis(writtenAtMillis));
+        return d;
+    }
+
+    /** An older run's higher steps in the same directory are not this run's latest checkpoint. */
+    @Test
+    void latestSinceIgnoresCheckpointsOfEarlierRuns() throws Exception {
+        Path root = dir.resolve("runs");
+        long start = 1_000_000_000L;
+        fakeCheckpoint(root, 30, start - 60_000);
+        fakeCheckpoint(root, 2, start + 1_000);
+        Path six = fakeCheckpoint(root, 6, start + 5_000);
+        Files.createDirectories(root.resolve("step-000000000007")); // unfinished: no manifest
+        assertThat(Checkpoints.latestSince(root, start)).isEqualTo(six);
+        assertThat(Checkpoints.latest(root).getFileName().toString()).endsWith("30");
+        assertThat(Checkpoints.latestSince(root, start + 10_000)).isNull();
+        assertThat(Checkpoints.latestSince(root.resolve("missing"), start)).isNull();
+    }
 }
