@@ -29,6 +29,8 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=deploy/lib.sh
+. "$ROOT/deploy/lib.sh"
 DIR="${BIMM_FAULT_DIR:-$ROOT/bimm-data/fault-test}"
 REST="${BIMM_FAULT_REST_PORT:-18081}"
 KPORT="${BIMM_FAULT_KAFKA_PORT:-19092}"
@@ -49,7 +51,6 @@ FAULTS=0
 TRAIN_PID=""
 DISK_MODE=none
 
-log() { echo "[$(date +%T)] $*"; }
 
 result() { # name ok|fail detail
     FAULTS=$((FAULTS + 1))
@@ -74,15 +75,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rest() { curl -sf "http://localhost:$REST$1"; }
 
-json() { # python expression on d (the parsed JSON from stdin); prints "" on any error
-    python3 -c "import json,sys
-try:
-    d=json.load(sys.stdin); print($1)
-except Exception:
-    print('')"
-}
 
 steps() {
     local v
@@ -182,14 +175,7 @@ log "produced $PRODUCED clips"
     -D fault.nan-at-sample="$NAN_AT" -D fault.throw-at-sample="$THROW_AT" \
     >"$DIR/train.out" 2>&1 &
 TRAIN_PID=$!
-JID=""
-for _ in $(seq 1 300); do
-    JID="$(sed -n 's/^job \([0-9a-f]*\) running$/\1/p' "$DIR/train.out")"
-    [ -n "$JID" ] && break
-    kill -0 "$TRAIN_PID" 2>/dev/null || break
-    sleep 1
-done
-[ -n "$JID" ] || { log "the job did not start:"; cat "$DIR/train.out"; exit 1; }
+JID="$(await_job_id "$TRAIN_PID" "$DIR/train.out")" || { log "the job did not start:"; cat "$DIR/train.out"; exit 1; }
 log "job $JID running (batch $B, max steps $MAX)"
 PIDS_AT_START="$(tm_pids)"
 

@@ -22,6 +22,8 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=deploy/lib.sh
+. "$ROOT/deploy/lib.sh"
 DIR="${BIMM_LOAD_DIR:-$ROOT/bimm-data/load-test}"
 REST="${BIMM_LOAD_REST_PORT:-28081}"
 KPORT="${BIMM_LOAD_KAFKA_PORT:-29092}"
@@ -69,15 +71,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log() { echo "[$(date +%T)] $*"; }
-rest() { curl -sf "http://localhost:$REST$1"; }
-json() {
-    python3 -c "import json,sys
-try:
-    d=json.load(sys.stdin); print($1)
-except Exception:
-    print('')"
-}
 
 vertex() { # name fragment -> vertex id
     rest "/jobs/$JID" | json "[v['id'] for v in d['vertices'] if '$1' in v['name']][0]"
@@ -109,14 +102,7 @@ fi
     -D prep.parallelism="$PAR" -D prep.only="$PREP_ONLY" -D kafka.group-id=load-test \
     -D train.flink-checkpoint-interval=30s >"$DIR/train.out" 2>&1 &
 TRAIN_PID=$!
-JID=""
-for _ in $(seq 1 300); do
-    JID="$(sed -n 's/^job \([0-9a-f]*\) running$/\1/p' "$DIR/train.out")"
-    [ -n "$JID" ] && break
-    kill -0 "$TRAIN_PID" 2>/dev/null || break
-    sleep 1
-done
-[ -n "$JID" ] || { log "the job did not start:"; cat "$DIR/train.out"; exit 1; }
+JID="$(await_job_id "$TRAIN_PID" "$DIR/train.out")" || { log "the job did not start:"; cat "$DIR/train.out"; exit 1; }
 # Wait until every task runs (the trainer's model is built in its initialization).
 for _ in $(seq 1 300); do
     [ "$(rest "/jobs/$JID" | json "all(v['status']=='RUNNING' for v in d['vertices'])")" = True ] && break
