@@ -40,8 +40,9 @@ LC="$ROOT/deploy/local-cluster.sh"
 BIMM="$ROOT/bimm"
 CK="$DIR/checkpoints"
 B=3             # batch size
-P1=36           # clips produced before the broker restart
-P2=36           # clips produced after it
+P1=48           # clips produced before the broker restart: enough that the kill -9 (at step 6
+                # or a little later, as fast as the job trains) leaves untrained clips
+P2=24           # clips produced after it
 NAN_AT=4        # the 4th sample gets a NaN: the 2nd batch is skipped
 THROW_AT=12     # the 12th sample throws
 MAX=$(((P1 + P2) / B - 1)) # every batch but the skipped one becomes a step
