@@ -58,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description =
                     "Motion set; generated with the defaults when missing (default:"
-                            + " bimm-data/motion-SET).")
+                            + " bimm-data/motion-SET, or bimm-data/motion-SET-Nshapes with --shapes N).")
     Path dataset;
 
     @Option(
@@ -125,6 +125,14 @@ public final class EvalCommand implements Callable<Integer> {
     String set;
 
     @Option(
+            names = "--shapes",
+            defaultValue = "1",
+            description =
+                    "Shapes per clip when the dataset is generated, all moving by the clip's class"
+                            + " (default: ${DEFAULT-VALUE}; 6 cover most of the frame).")
+    int shapes;
+
+    @Option(
             names = "--port",
             defaultValue = "8081",
             description = "Flink dashboard port (default: ${DEFAULT-VALUE}).")
@@ -135,15 +143,19 @@ public final class EvalCommand implements Callable<Integer> {
         if (steps <= 0 || batchSize <= 0 || probeEpochs <= 0) {
             throw new UserException("--steps, --batch-size and --probe-epochs must be positive.");
         }
+        if (shapes < 1) {
+            throw new UserException("--shapes must be positive.");
+        }
         if (dataset == null) {
-            dataset = Path.of("bimm-data", "motion-" + set);
+            dataset = Path.of("bimm-data", defaultDatasetName());
         }
         if (!Files.isDirectory(dataset.resolve("train"))) {
             int n =
                     MotionDataset.generate(
                             dataset,
                             MotionDataset.Settings.defaults(
-                                    io.bimm.flink.dataset.MotionClass.set(set)));
+                                            io.bimm.flink.dataset.MotionClass.set(set))
+                                    .withShapes(shapes));
             System.out.println("generated " + n + " clips in " + dataset);
         }
         LabeledClips train = LabeledClips.scan(dataset.resolve("train"), null);
@@ -207,6 +219,7 @@ public final class EvalCommand implements Callable<Integer> {
             rnd = Finetuning.run(model, train, val, probe, System.out, progress);
         }
         JsonObject json = new JsonObject();
+        json.addProperty("dataset", dataset.toString());
         json.addProperty("pretrain_checkpoint", latest.toString());
         json.addProperty("pretrain_steps", stepOf(latest));
         json.addProperty("pretrain_batch", batchSize);
@@ -306,6 +319,11 @@ public final class EvalCommand implements Callable<Integer> {
                 return r.latestCheckpoint();
             }
         }
+    }
+
+    /** {@code motion-SET}, or {@code motion-SET-Nshapes} for more than one shape per clip. */
+    String defaultDatasetName() {
+        return "motion-" + set + (shapes > 1 ? "-" + shapes + "shapes" : "");
     }
 
     /** The settings a reused pretraining must have been run with, as one line. */

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         description = {
             "Generate a labeled video set: textured shapes on textured backgrounds moving right,"
                     + " left, up or down, expanding or contracting. Appearance is drawn alike for"
-                    + " every class, so only motion tells them apart.",
+                    + " every class, so only motion tells them apart. With --shapes N, N shapes"
+                    + " per clip, each moving by the clip's class.",
             "Writes OUT/train/<class>/*.mp4 and OUT/val/<class>/*.mp4 (MPEG-4, 25 fps)."
         })
 public final class GenDatasetCommand implements Callable<Integer> {
@@ -60,6 +61,13 @@ public final class GenDatasetCommand implements Callable<Integer> {
                             + " (still, translate, scale, spin, drift; each in a random direction).")
     String set;
 
+    @Option(
+            names = "--shapes",
+            defaultValue = "1",
+            description =
+                    "Shapes per clip, all moving by the clip's class (default: ${DEFAULT-VALUE}).")
+    int shapes;
+
     @Override
     public Integer call() throws Exception {
         MotionDataset.Settings s;
@@ -72,7 +80,8 @@ public final class GenDatasetCommand implements Callable<Integer> {
                             size,
                             frames,
                             seed,
-                            MotionClass.set(set));
+                            MotionClass.set(set),
+                            shapes);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }

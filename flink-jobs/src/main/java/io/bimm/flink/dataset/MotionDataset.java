@@ -30,17 +30,33 @@ public final class MotionDataset {
             int height,
             int frames,
             long seed,
-            List<MotionClass> classes) {
-        /** The {@code directions} set. */
+            List<MotionClass> classes,
+            int shapes) {
+        /** The {@code directions} set, one shape per clip. */
         public Settings(
                 int trainPerClass, int valPerClass, int width, int height, int frames, long seed) {
             this(trainPerClass, valPerClass, width, height, frames, seed, MotionClass.DIRECTIONS);
+        }
+
+        /** One shape per clip. */
+        public Settings(
+                int trainPerClass,
+                int valPerClass,
+                int width,
+                int height,
+                int frames,
+                long seed,
+                List<MotionClass> classes) {
+            this(trainPerClass, valPerClass, width, height, frames, seed, classes, 1);
         }
 
         public Settings {
             if (trainPerClass <= 0 || valPerClass <= 0 || frames < 2) {
                 throw new IllegalArgumentException(
                         "Need at least one clip per class and split, and 2 frames.");
+            }
+            if (shapes < 1) {
+                throw new IllegalArgumentException("Need at least one shape per clip: " + shapes);
             }
             if (width < 32 || height < 32 || width % 2 != 0 || height % 2 != 0) {
                 throw new IllegalArgumentException(
@@ -53,6 +69,12 @@ public final class MotionDataset {
          */
         public static Settings defaults(List<MotionClass> classes) {
             return new Settings(40, 15, 128, 128, 40, 1, classes);
+        }
+
+        /** These settings with {@code n} shapes per clip. */
+        public Settings withShapes(int n) {
+            return new Settings(
+                    trainPerClass, valPerClass, width, height, frames, seed, classes, n);
         }
     }
 
@@ -73,7 +95,8 @@ public final class MotionDataset {
                                             + (split.equals("train") ? 0 : 500_000L)
                                             + c.ordinal() * 10_007L
                                             + i);
-                    MotionVideo video = new MotionVideo(c, s.width(), s.height(), s.frames(), rnd);
+                    MotionVideo video =
+                            new MotionVideo(c, s.width(), s.height(), s.frames(), s.shapes(), rnd);
                     write(video, dir.resolve(String.format("%s-%04d.mp4", c.folder(), i)), s);
                     n++;
                 }

@@ -30,7 +30,11 @@ class EvalCommandTest {
         assertThat(c.batchSize).isEqualTo(8);
         assertThat(c.stage).isEqualTo("dorsal");
         assertThat(c.maskRatio).isEqualTo(0.9);
+        assertThat(c.shapes).isEqualTo(1);
         assertThat(c.dataset).isNull(); // resolved to bimm-data/motion-kinds when run
+        assertThat(c.defaultDatasetName()).isEqualTo("motion-kinds");
+        assertThat(parse("--shapes", "6", "--set", "directions").defaultDatasetName())
+                .isEqualTo("motion-directions-6shapes");
     }
 
     @Test

@@ -101,6 +101,34 @@ class MotionDatasetTest {
         }
     }
 
+    @Test
+    void oneShapeIsTheOneShapeClipAndMoreShapesAllMove() {
+        for (MotionClass c : MotionClass.KINDS) {
+            MotionVideo one = new MotionVideo(c, W, W, 20, new SplittableRandom(5));
+            MotionVideo same = new MotionVideo(c, W, W, 20, 1, new SplittableRandom(5));
+            assertThat(same.frame(7)).isEqualTo(one.frame(7));
+            // six shapes cover much more of the frame than one, and each of them moves
+            MotionVideo crowd = new MotionVideo(c, W, W, 20, 6, new SplittableRandom(5));
+            int changed = changedPixels(crowd.frame(0), crowd.frame(12));
+            if (c == MotionClass.STILL) {
+                assertThat(changed).as(c.toString()).isZero();
+            } else {
+                assertThat(changed)
+                        .as(c.toString())
+                        .isGreaterThan(2 * changedPixels(one.frame(0), one.frame(12)));
+            }
+            assertThat(count(objectMask(crowd, 0))).isGreaterThan(2 * W * W / 5);
+        }
+    }
+
+    private static int changedPixels(byte[] a, byte[] b) {
+        int n = 0;
+        for (int i = 0; i < a.length; i += 3) {
+            n += a[i] != b[i] || a[i + 1] != b[i + 1] || a[i + 2] != b[i + 2] ? 1 : 0;
+        }
+        return n;
+    }
+
     private static int overlap(boolean[] a, boolean[] b) {
         int n = 0;
         for (int i = 0; i < a.length; i++) {
