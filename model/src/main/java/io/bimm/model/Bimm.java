@@ -202,11 +202,15 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
 
     /**
      * Mean squared error over masked tokens and target values; uint8 targets (contour, RGB, motion)
-     * are normalized per token first (SPEC 2), float targets (Gabor) are used as they are.
+     * are divided by {@link Target#divisor()} and normalized per token first (SPEC 2), float
+     * targets (Gabor) are used as they are.
      */
-    public static NDArray forwardLoss(NDArray pred, NDArray target, boolean normalize) {
+    public static NDArray forwardLoss(NDArray pred, NDArray target, Target which) {
         NDArray t = target.toType(DataType.FLOAT32, false); // (B, M, C)
-        if (normalize) {
+        if (which.normalized()) {
+            if (which.divisor() != 1) {
+                t = NdOps.mulScalar(t, 1f / which.divisor());
+            }
             t = normalizePerToken(t);
         }
         return pred.sub(t).square().mean();
@@ -242,7 +246,7 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
                     continue;
                 }
                 NDArray pred = forwardDecoder(ps, t, h.get(level), vis, masked, training);
-                NDArray loss = forwardLoss(pred, inputs.get(t.key()), t.normalized());
+                NDArray loss = forwardLoss(pred, inputs.get(t.key()), t);
                 losses.put(t, loss);
                 NDArray weighted = NdOps.mulScalar(loss, config.getWeight(level));
                 branch = branch == null ? weighted : branch.add(weighted);

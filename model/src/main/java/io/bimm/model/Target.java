@@ -2,21 +2,23 @@ package io.bimm.model;
 
 /** The six prediction targets (SPEC 2), one per branch stage, with their per-token sizes. */
 public enum Target {
-    VENTRAL_GABOR(0, 32, false),
-    VENTRAL_CONTOUR(1, 256, true),
-    VENTRAL_RGB(2, 768, true),
-    DORSAL_GABOR(0, 64, false),
-    DORSAL_CONTOUR(1, 512, true),
-    DORSAL_MOTION(2, 1536, true);
+    VENTRAL_GABOR(0, 32, false, 1),
+    VENTRAL_CONTOUR(1, 256, true, 1),
+    VENTRAL_RGB(2, 768, true, 255),
+    DORSAL_GABOR(0, 64, false, 1),
+    DORSAL_CONTOUR(1, 512, true, 1),
+    DORSAL_MOTION(2, 1536, true, 255);
 
     private final int level;
     private final int dim;
     private final boolean normalized;
+    private final float divisor;
 
-    Target(int level, int dim, boolean normalized) {
+    Target(int level, int dim, boolean normalized, float divisor) {
         this.level = level;
         this.dim = dim;
         this.normalized = normalized;
+        this.divisor = divisor;
     }
 
     /** Encoder stage (0, 1, 2) whose output this target's decoder reads. */
@@ -32,6 +34,16 @@ public enum Target {
     /** Whether the target is normalized per token on device (contour, RGB, motion). */
     public boolean normalized() {
         return normalized;
+    }
+
+    /**
+     * What the values that travel are divided by before the per-token normalization: 255 for RGB
+     * and motion (SPEC 2 defines them {@code / 255}; the {@code 1e-6} of the normalization is in
+     * that scale, so a flat patch with a few grey levels of noise stays near zero instead of
+     * becoming unit-variance noise), 1 for contour ({0, 1}) and Gabor.
+     */
+    public float divisor() {
+        return divisor;
     }
 
     /** Whether the target belongs to the dorsal branch. */

@@ -108,6 +108,37 @@ class BimmTest {
         }
     }
 
+    @Test
+    void motionAndRgbAreNormalizedInTheSpecsScaleSoFlatNoiseStaysSmall() {
+        // a still tubelet with 12 of its 1536 values one grey level up (compression noise)
+        byte[] motion = new byte[1536];
+        for (int i = 0; i < 1536; i += 128) {
+            motion[i] = 1;
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray zeros = m.zeros(new Shape(1, 1, 1536));
+            NDArray target = m.create(motion, new Shape(1, 1, 1536));
+            for (Target t : new Target[] {Target.DORSAL_MOTION, Target.DORSAL_CONTOUR}) {
+                double mean = 12.0 / 1536 / t.divisor();
+                double var = 0;
+                for (byte b : motion) {
+                    var += Math.pow(b / t.divisor() - mean, 2);
+                }
+                var /= 1535;
+                // the loss of predicting zero is the mean square of the normalized values
+                double expected = var * 1535 / 1536 / (var + 1e-6);
+                float loss = Bimm.forwardLoss(zeros, target, t).getFloat();
+                assertThat((double) loss).as(t.key()).isCloseTo(expected, within(1e-4));
+            }
+            // in SPEC 2's scale (/255) the noise is damped; on the raw grey levels it would be
+            // normalized to unit variance, the loss of an unpredictable pattern
+            assertThat(Bimm.forwardLoss(zeros, target, Target.DORSAL_MOTION).getFloat())
+                    .isLessThan(0.2f);
+            assertThat(Bimm.forwardLoss(zeros, target, Target.DORSAL_CONTOUR).getFloat())
+                    .isGreaterThan(0.99f);
+        }
+    }
+
     private static org.assertj.core.data.Offset<Double> within(double d) {
         return org.assertj.core.data.Offset.offset(d);
     }

@@ -59,23 +59,28 @@ class PredictionsTest {
         return f;
     }
 
-    /** SPEC 2's per-token normalization, computed here in double, independently of the model. */
-    private static double mse(float[] pred, byte[] target, int dim) {
+    /**
+     * SPEC 2's per-token normalization of the values divided by {@code divisor} (255 for RGB and
+     * motion), computed here in double, independently of the model.
+     */
+    private static double mse(float[] pred, byte[] target, int dim, double divisor) {
         double sum = 0;
         for (int tok = 0; tok < target.length / dim; tok++) {
             double mean = 0;
             for (int i = 0; i < dim; i++) {
-                mean += target[tok * dim + i] & 0xFF;
+                mean += (target[tok * dim + i] & 0xFF) / divisor;
             }
             mean /= dim;
             double var = 0;
             for (int i = 0; i < dim; i++) {
-                double d = (target[tok * dim + i] & 0xFF) - mean;
+                double d = (target[tok * dim + i] & 0xFF) / divisor - mean;
                 var += d * d;
             }
             double std = Math.sqrt(var / (dim - 1) + 1e-6);
             for (int i = 0; i < dim; i++) {
-                double d = pred[tok * dim + i] - ((target[tok * dim + i] & 0xFF) - mean) / std;
+                double d =
+                        pred[tok * dim + i]
+                                - ((target[tok * dim + i] & 0xFF) / divisor - mean) / std;
                 sum += d * d;
             }
         }
@@ -148,10 +153,10 @@ class PredictionsTest {
                         switch (t) {
                             case VENTRAL_GABOR -> mse(pred.get(t), concat(vGabor));
                             case DORSAL_GABOR -> mse(pred.get(t), concat(dGabor));
-                            case VENTRAL_CONTOUR -> mse(pred.get(t), concat(vContour), 256);
-                            case VENTRAL_RGB -> mse(pred.get(t), concat(vRgb), 768);
-                            case DORSAL_CONTOUR -> mse(pred.get(t), concat(dContour), 512);
-                            case DORSAL_MOTION -> mse(pred.get(t), concat(dMotion), 1536);
+                            case VENTRAL_CONTOUR -> mse(pred.get(t), concat(vContour), 256, 1);
+                            case VENTRAL_RGB -> mse(pred.get(t), concat(vRgb), 768, 255);
+                            case DORSAL_CONTOUR -> mse(pred.get(t), concat(dContour), 512, 1);
+                            case DORSAL_MOTION -> mse(pred.get(t), concat(dMotion), 1536, 255);
                         };
                 assertThat(mine).as(t.key()).isCloseTo(loss.getFloat(), within(1e-4 * mine));
             }

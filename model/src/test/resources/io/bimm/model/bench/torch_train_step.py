@@ -126,8 +126,8 @@ class Bimm(nn.Module):
             hs = enc(x, batch[p + "vis"])
             for level, dec in enumerate(decs):
                 tgt = batch[p + "t%d" % level].float()
-                if level > 0:
-                    tgt = norm_tok(tgt)
+                if level > 0:  # contour {0, 1}; RGB and motion / 255 (SPEC 2)
+                    tgt = norm_tok(tgt / 255 if level == 2 else tgt)
                 total = total + F.mse_loss(dec(hs[level], batch[p + "vis"], batch[p + "msk"]), tgt)
         return total
 
