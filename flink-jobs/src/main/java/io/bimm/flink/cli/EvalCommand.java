@@ -13,11 +13,19 @@ import io.bimm.flink.ingest.IngestReport;
 import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.sample.SamplePipeline;
+import io.bimm.flink.sample.TrainingSample;
+import io.bimm.flink.sample.TrivialLosses;
+import io.bimm.flink.train.SampleBatches;
+import io.bimm.flink.train.TrainJob;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Stage;
 import io.bimm.model.checkpoint.Checkpoints;
+import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.Predictions;
 import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
 import java.nio.charset.StandardCharsets;
@@ -205,19 +213,52 @@ public final class EvalCommand implements Callable<Integer> {
                         seed,
                         null);
         Progress progress = Progress.onTerminal();
+        TrivialLosses trivial = new TrivialLosses();
+        List<MaskedBatch> lossBatches = lossSamples(train, trivial);
         Finetuning.Result pre;
+        Map<String, Double> preLoss;
         BimmConfig config;
         System.out.println("== linear probe of the pretrained encoder (" + latest + ")");
         try (Bimm model = Checkpoints.loadModel(latest, Device.cpu())) {
             config = model.getConfig();
+            preLoss = meanLosses(model, lossBatches);
             pre = Finetuning.run(model, train, val, probe, System.out, progress);
         }
         System.out.println("== linear probe of a randomly initialized encoder");
         Finetuning.Result rnd;
+        Map<String, Double> rndLoss;
         Engine.getInstance().setRandomSeed((int) seed);
         try (Bimm model = Bimm.newModel(config, Device.cpu())) {
+            rndLoss = meanLosses(model, lossBatches);
             rnd = Finetuning.run(model, train, val, probe, System.out, progress);
         }
+        Map<String, Double> trivialLoss = trivial.losses();
+        System.out.printf(
+                "pretraining losses on one sample of each of the %d training clips:%n"
+                        + "%-16s %10s %10s %10s%n",
+                train.size(), "target", "pretrained", "random", "trivial");
+        JsonObject losses = new JsonObject();
+        for (String key : preLoss.keySet()) {
+            Double triv = trivialLoss.get(key);
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    "%-16s %10.4f %10.4f %10s%n",
+                    key,
+                    preLoss.get(key),
+                    rndLoss.get(key),
+                    triv == null ? "" : String.format(java.util.Locale.ROOT, "%.4f", triv));
+            JsonObject row = new JsonObject();
+            row.addProperty("pretrained", preLoss.get(key));
+            row.addProperty("random", rndLoss.get(key));
+            if (triv != null) {
+                row.addProperty("trivial", triv);
+            }
+            losses.add(key, row);
+        }
+        System.out.println(
+                "(trivial: predicting zero for the per-token normalized targets and the mean"
+                        + " vector for Gabor, without the encoder; a pretrained loss not below it"
+                        + " means pretraining learned nothing that target rewards)");
         JsonObject json = new JsonObject();
         json.addProperty("dataset", dataset.toString());
         json.addProperty("pretrain_checkpoint", latest.toString());
@@ -235,6 +276,7 @@ public final class EvalCommand implements Callable<Integer> {
         json.addProperty("pretrained_best_top1", pre.best().top1());
         json.addProperty("random_top1", rnd.lastTop1());
         json.addProperty("random_best_top1", rnd.best().top1());
+        json.add("losses", losses);
         Files.createDirectories(work);
         Files.writeString(
                 work.resolve("eval.json"),
@@ -280,21 +322,9 @@ public final class EvalCommand implements Callable<Integer> {
                                 false);
             }
             System.out.println(report.summaryLine());
-            Configuration conf = new Configuration();
+            Configuration conf = jobConf();
             conf.set(TrainJobOptions.BOOTSTRAP, kafka.bootstrapServers());
-            conf.set(TrainJobOptions.PRESET, "tiny");
-            conf.set(TrainJobOptions.STAGE, stage);
-            conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
-            conf.set(TrainJobOptions.BASE_LR, baseLr);
-            conf.set(TrainJobOptions.DORSAL_MASK_RATIO, maskRatio);
-            conf.set(TrainJobOptions.WARMUP_STEPS, Math.max(1, steps / 10));
-            conf.set(TrainJobOptions.HORIZON_STEPS, steps);
-            conf.set(TrainJobOptions.MAX_STEPS, steps);
             conf.set(TrainJobOptions.CHECKPOINT_DIR, ckptRoot.toString());
-            conf.set(TrainJobOptions.CHECKPOINT_EVERY, (int) Math.max(1, steps / 4));
-            conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(60));
-            conf.set(TrainJobOptions.GROUP_ID, "bimm-eval");
-            conf.set(TrainJobOptions.SEED, seed);
             try (EpochFeeder feeder =
                     new EpochFeeder(
                                     clips,
@@ -319,6 +349,65 @@ public final class EvalCommand implements Callable<Integer> {
                 return r.latestCheckpoint();
             }
         }
+    }
+
+    /** The training job's settings, without the broker and the checkpoint folder. */
+    private Configuration jobConf() {
+        Configuration conf = new Configuration();
+        conf.set(TrainJobOptions.PRESET, "tiny");
+        conf.set(TrainJobOptions.STAGE, stage);
+        conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
+        conf.set(TrainJobOptions.BASE_LR, baseLr);
+        conf.set(TrainJobOptions.DORSAL_MASK_RATIO, maskRatio);
+        conf.set(TrainJobOptions.WARMUP_STEPS, Math.max(1, steps / 10));
+        conf.set(TrainJobOptions.HORIZON_STEPS, steps);
+        conf.set(TrainJobOptions.MAX_STEPS, steps);
+        conf.set(TrainJobOptions.CHECKPOINT_EVERY, (int) Math.max(1, steps / 4));
+        conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(60));
+        conf.set(TrainJobOptions.GROUP_ID, "bimm-eval");
+        conf.set(TrainJobOptions.SEED, seed);
+        return conf;
+    }
+
+    /**
+     * One training sample of every training clip (crop, offset and masks as the job draws them),
+     * packed in batches, and the trivial predictions' losses on them.
+     */
+    private List<MaskedBatch> lossSamples(LabeledClips train, TrivialLosses trivial)
+            throws Exception {
+        Configuration conf = jobConf();
+        BimmConfig config = TrainJob.modelConfig(conf);
+        Stage st = Stage.valueOf(stage.toUpperCase(java.util.Locale.ROOT));
+        List<MaskedBatch> batches = new ArrayList<>();
+        List<TrainingSample> pending = new ArrayList<>();
+        try (SamplePipeline pipeline = new SamplePipeline(TrainJob.prepOptions(conf, config))) {
+            for (int i = 0; i < train.size(); i++) {
+                Path f = train.files().get(i);
+                TrainingSample s = pipeline.process(Files.readAllBytes(f), f.toString(), 0);
+                trivial.add(s);
+                pending.add(s);
+                if (pending.size() == batchSize || i == train.size() - 1) {
+                    batches.add(SampleBatches.of(config, st, pending));
+                    pending.clear();
+                }
+            }
+        }
+        return batches;
+    }
+
+    /** A model's mean losses over {@code batches}, by target key. */
+    private Map<String, Double> meanLosses(Bimm model, List<MaskedBatch> batches) {
+        Stage st = Stage.valueOf(stage.toUpperCase(java.util.Locale.ROOT));
+        Map<String, Double> sum = new java.util.LinkedHashMap<>();
+        int n = 0;
+        for (MaskedBatch b : batches) {
+            Predictions.losses(model, b, st)
+                    .forEach((k, v) -> sum.merge(k, (double) v * b.size(), Double::sum));
+            n += b.size();
+        }
+        int total = n;
+        sum.replaceAll((k, v) -> v / total);
+        return sum;
     }
 
     /** {@code motion-SET}, or {@code motion-SET-Nshapes} for more than one shape per clip. */

@@ -7,12 +7,12 @@ import io.bimm.model.train.MaskedBatch;
 import java.util.List;
 
 /** Packs {@link TrainingSample}s into the model's {@link MaskedBatch} for one training stage. */
-final class SampleBatches {
+public final class SampleBatches {
 
     private SampleBatches() {}
 
     /** The batch of {@code samples}; the stage decides which branches' parts are packed. */
-    static MaskedBatch of(BimmConfig config, Stage stage, List<TrainingSample> samples) {
+    public static MaskedBatch of(BimmConfig config, Stage stage, List<TrainingSample> samples) {
         MaskedBatch.Builder b = MaskedBatch.builder(config);
         for (TrainingSample s : samples) {
             if (stage != Stage.DORSAL) {

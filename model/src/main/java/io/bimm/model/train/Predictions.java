@@ -9,6 +9,7 @@ import io.bimm.model.Bimm;
 import io.bimm.model.Stage;
 import io.bimm.model.Target;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -50,6 +51,29 @@ public final class Predictions {
                                         .toFloatArray());
                     }
                 }
+            }
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+        return out;
+    }
+
+    /**
+     * The training losses of {@code batch} in inference mode, without a step: what the model
+     * reaches on data it is not trained on, or on a fixed set of samples for comparison.
+     *
+     * @return {@code total} and each switched-on target's loss, keyed as {@link StepResult} does
+     */
+    public static Map<String, Float> losses(Bimm model, MaskedBatch batch, Stage stage) {
+        Map<String, Float> out = new LinkedHashMap<>();
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager scope = model.getManager().newSubManager()) {
+            NDList result =
+                    model.forward(
+                            new ParameterStore(scope, false), batch.toNDList(scope, stage), false);
+            for (NDArray l : result) {
+                out.put(l.getName(), l.getFloat());
             }
         } finally {
             JniUtils.setGradMode(gradMode);

@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.Stage;
@@ -138,17 +134,26 @@ class PredictionsTest {
                     dMotion[i]);
         }
         MaskedBatch batch = builder.build();
-        try (Bimm model = Bimm.newModel(config, Device.cpu());
-                NDManager m = model.getManager().newSubManager()) {
+        try (Bimm model = Bimm.newModel(config, Device.cpu())) {
             Map<Target, float[]> pred = Predictions.predict(model, batch, Stage.JOINT);
             assertThat(pred).hasSize(6);
             assertThat(pred.get(Target.DORSAL_MOTION)).hasSize(b * md * 1536);
 
-            NDList losses =
-                    model.forward(
-                            new ParameterStore(m, false), batch.toNDList(m, Stage.JOINT), false);
-            for (NDArray loss : losses.subNDList(1)) {
-                Target t = Target.valueOf(loss.getName().toUpperCase(java.util.Locale.ROOT));
+            Map<String, Float> losses = Predictions.losses(model, batch, Stage.JOINT);
+            assertThat(losses).hasSize(7).containsKey("total");
+            assertThat(losses.get("total"))
+                    .isCloseTo(
+                            (float)
+                                    losses.entrySet().stream()
+                                            .filter(e -> !e.getKey().equals("total"))
+                                            .mapToDouble(Map.Entry::getValue)
+                                            .sum(),
+                            org.assertj.core.data.Offset.offset(1e-4f));
+            for (Map.Entry<String, Float> loss : losses.entrySet()) {
+                if (loss.getKey().equals("total")) {
+                    continue;
+                }
+                Target t = Target.valueOf(loss.getKey().toUpperCase(java.util.Locale.ROOT));
                 double mine =
                         switch (t) {
                             case VENTRAL_GABOR -> mse(pred.get(t), concat(vGabor));
@@ -158,7 +163,7 @@ class PredictionsTest {
                             case DORSAL_CONTOUR -> mse(pred.get(t), concat(dContour), 512, 1);
                             case DORSAL_MOTION -> mse(pred.get(t), concat(dMotion), 1536, 255);
                         };
-                assertThat(mine).as(t.key()).isCloseTo(loss.getFloat(), within(1e-4 * mine));
+                assertThat(mine).as(t.key()).isCloseTo(loss.getValue(), within(1e-4 * mine));
             }
         }
     }
