@@ -53,20 +53,15 @@ class TrivialLossesTest {
         Map<String, Double> got = trivial.losses();
         assertThat(got).hasSize(6);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            check(
-                    m,
-                    got,
-                    Target.VENTRAL_CONTOUR,
-                    samples[0].ventralContour,
-                    samples[1].ventralContour);
-            check(m, got, Target.VENTRAL_RGB, samples[0].ventralRgb, samples[1].ventralRgb);
-            check(
-                    m,
-                    got,
-                    Target.DORSAL_CONTOUR,
-                    samples[0].dorsalContour,
-                    samples[1].dorsalContour);
-            check(m, got, Target.DORSAL_MOTION, samples[0].dorsalMotion, samples[1].dorsalMotion);
+            for (Target t :
+                    new Target[] {
+                        Target.VENTRAL_CONTOUR,
+                        Target.VENTRAL_RGB,
+                        Target.DORSAL_CONTOUR,
+                        Target.DORSAL_MOTION
+                    }) {
+                check(m, got, t, bytes(samples[0], t), bytes(samples[1], t));
+            }
             for (Target t : new Target[] {Target.VENTRAL_GABOR, Target.DORSAL_GABOR}) {
                 float[] a = t.dorsal() ? samples[0].dorsalGabor : samples[0].ventralGabor;
                 float[] b = t.dorsal() ? samples[1].dorsalGabor : samples[1].ventralGabor;
@@ -100,6 +95,16 @@ class TrivialLossesTest {
         NDArray target = m.create(all, shape).toType(DataType.UINT8, false);
         float loss = Bimm.forwardLoss(m.zeros(shape), target, t).getFloat();
         assertThat(got.get(t.key())).as(t.key()).isCloseTo(loss, within(1e-4));
+    }
+
+    private static byte[] bytes(TrainingSample s, Target t) {
+        return switch (t) {
+            case VENTRAL_CONTOUR -> s.ventralContour;
+            case VENTRAL_RGB -> s.ventralRgb;
+            case DORSAL_CONTOUR -> s.dorsalContour;
+            case DORSAL_MOTION -> s.dorsalMotion;
+            default -> throw new IllegalArgumentException(t.key());
+        };
     }
 
     private static float[] floats(int n, Random r) {
