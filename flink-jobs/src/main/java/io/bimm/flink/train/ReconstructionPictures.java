@@ -165,7 +165,7 @@ final class ReconstructionPictures {
                 int off = k * dim;
                 // Motion |x - y| is mostly small: stretch it so it shows.
                 float gain = t == Target.DORSAL_MOTION ? 4f : 1f;
-                float[] v = denormalize(src, off, dim, pred, predOff);
+                float[] v = denormalize(t, src, off, pred, predOff);
                 for (int y = 0; y < P; y++) {
                     for (int x = 0; x < P; x++) {
                         int i = (y * P + x) * 3;
@@ -181,7 +181,7 @@ final class ReconstructionPictures {
             case VENTRAL_CONTOUR, DORSAL_CONTOUR -> {
                 byte[] src = t == Target.VENTRAL_CONTOUR ? s.ventralContour : s.dorsalContour;
                 int off = k * dim;
-                float[] v = denormalize(src, off, dim, pred, predOff);
+                float[] v = denormalize(t, src, off, pred, predOff);
                 for (int y = 0; y < P; y++) {
                     for (int x = 0; x < P; x++) {
                         int i = y * P + x;
@@ -212,24 +212,27 @@ final class ReconstructionPictures {
     }
 
     /**
-     * Maps a prediction in per-token normalized space back to the target's scale: {@code p *
-     * sqrt(var + 1e-6) + mean} with the target token's own statistics (SPEC 2).
+     * Maps a prediction in per-token normalized space back to the target's scale: {@code (p *
+     * sqrt(var + 1e-6) + mean) * divisor} with the target token's own statistics of its values
+     * divided by {@link Target#divisor()}, as the loss normalizes them (SPEC 2).
      */
-    static float[] denormalize(byte[] target, int off, int dim, float[] pred, int predOff) {
+    static float[] denormalize(Target t, byte[] target, int off, float[] pred, int predOff) {
+        int dim = t.dim();
+        double divisor = t.divisor();
         double mean = 0;
         for (int i = 0; i < dim; i++) {
-            mean += target[off + i] & 0xFF;
+            mean += (target[off + i] & 0xFF) / divisor;
         }
         mean /= dim;
         double var = 0;
         for (int i = 0; i < dim; i++) {
-            double d = (target[off + i] & 0xFF) - mean;
+            double d = (target[off + i] & 0xFF) / divisor - mean;
             var += d * d;
         }
         double std = Math.sqrt(var / (dim - 1) + 1e-6);
         float[] out = new float[dim];
         for (int i = 0; i < dim; i++) {
-            out[i] = (float) (pred[predOff + i] * std + mean);
+            out[i] = (float) ((pred[predOff + i] * std + mean) * divisor);
         }
         return out;
     }
