@@ -27,35 +27,35 @@ public final class Predictions {
      *     contour, RGB and motion they are in the per-token normalized space the loss uses
      */
     public static Map<Target, float[]> predict(Bimm model, MaskedBatch batch, Stage stage) {
-        Map<Target, float[]> out = new EnumMap<>(Target.class);
-        boolean gradMode = JniUtils.isGradMode();
-        // Grad mode is per thread in PyTorch; no graph is needed here.
-        JniUtils.setGradMode(false);
-        try (NDManager scope = model.getManager().newSubManager()) {
-            NDList inputs = batch.toNDList(scope, stage);
-            ParameterStore ps = new ParameterStore(scope, false);
-            for (boolean dorsal : new boolean[] {false, true}) {
-                String p = dorsal ? "dorsal_" : "ventral_";
-                if (!inputs.contains(p + "pixels")) {
-                    continue;
-                }
-                NDArray vis = inputs.get(p + "visible_idx");
-                NDArray masked = inputs.get(p + "masked_idx");
-                NDList h = model.forwardEncoder(ps, dorsal, inputs.get(p + "pixels"), vis, false);
-                for (int level = 0; level < 3; level++) {
-                    Target t = Target.of(dorsal, level);
-                    if (model.getConfig().isTargetOn(t)) {
-                        out.put(
-                                t,
-                                model.forwardDecoder(ps, t, h.get(level), vis, masked, false)
-                                        .toFloatArray());
+        return inference(
+                model,
+                batch,
+                stage,
+                (inputs, ps) -> {
+                    Map<Target, float[]> out = new EnumMap<>(Target.class);
+                    for (boolean dorsal : new boolean[] {false, true}) {
+                        String p = dorsal ? "dorsal_" : "ventral_";
+                        if (!inputs.contains(p + "pixels")) {
+                            continue;
+                        }
+                        NDArray vis = inputs.get(p + "visible_idx");
+                        NDArray masked = inputs.get(p + "masked_idx");
+                        NDList h =
+                                model.forwardEncoder(
+                                        ps, dorsal, inputs.get(p + "pixels"), vis, false);
+                        for (int level = 0; level < 3; level++) {
+                            Target t = Target.of(dorsal, level);
+                            if (model.getConfig().isTargetOn(t)) {
+                                out.put(
+                                        t,
+                                        model.forwardDecoder(
+                                                        ps, t, h.get(level), vis, masked, false)
+                                                .toFloatArray());
+                            }
+                        }
                     }
-                }
-            }
-        } finally {
-            JniUtils.setGradMode(gradMode);
-        }
-        return out;
+                    return out;
+                });
     }
 
     /**
@@ -65,19 +65,35 @@ public final class Predictions {
      * @return {@code total} and each switched-on target's loss, keyed as {@link StepResult} does
      */
     public static Map<String, Float> losses(Bimm model, MaskedBatch batch, Stage stage) {
-        Map<String, Float> out = new LinkedHashMap<>();
+        return inference(
+                model,
+                batch,
+                stage,
+                (inputs, ps) -> {
+                    Map<String, Float> out = new LinkedHashMap<>();
+                    for (NDArray l : model.forward(ps, inputs, false)) {
+                        out.put(l.getName(), l.getFloat());
+                    }
+                    return out;
+                });
+    }
+
+    /** What an inference pass computes from the batch's inputs and a parameter store. */
+    private interface Pass<T> {
+        T run(NDList inputs, ParameterStore ps);
+    }
+
+    /**
+     * Runs {@code pass} on the batch's inputs with grad mode off (it is per thread in PyTorch; no
+     * graph is needed here) and every array it makes freed at the end.
+     */
+    private static <T> T inference(Bimm model, MaskedBatch batch, Stage stage, Pass<T> pass) {
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager scope = model.getManager().newSubManager()) {
-            NDList result =
-                    model.forward(
-                            new ParameterStore(scope, false), batch.toNDList(scope, stage), false);
-            for (NDArray l : result) {
-                out.put(l.getName(), l.getFloat());
-            }
+            return pass.run(batch.toNDList(scope, stage), new ParameterStore(scope, false));
         } finally {
             JniUtils.setGradMode(gradMode);
         }
-        return out;
     }
 }
