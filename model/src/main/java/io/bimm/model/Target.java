@@ -46,6 +46,29 @@ public enum Target {
         return divisor;
     }
 
+    /**
+     * SPEC 2's per-token statistics on the CPU, as {@link Bimm#normalizePerToken} uses them on the
+     * device: of the token's {@link #dim()} values from {@code off}, each divided by {@link
+     * #divisor()}, their statistics.
+     */
+    public TokenStats tokenStats(byte[] values, int off) {
+        double mean = 0;
+        for (int i = 0; i < dim; i++) {
+            mean += (values[off + i] & 0xFF) / (double) divisor;
+        }
+        mean /= dim;
+        double centered = 0;
+        for (int i = 0; i < dim; i++) {
+            double d = (values[off + i] & 0xFF) / (double) divisor - mean;
+            centered += d * d;
+        }
+        double var = centered / (dim - 1);
+        return new TokenStats(mean, var, Math.sqrt(var + 1e-6));
+    }
+
+    /** A token's mean, unbiased variance and normalizing deviation {@code sqrt(var + 1e-6)}. */
+    public record TokenStats(double mean, double variance, double deviation) {}
+
     /** Whether the target belongs to the dorsal branch. */
     public boolean dorsal() {
         return ordinal() >= 3;

@@ -69,25 +69,15 @@ public final class TrivialLosses {
     }
 
     /**
-     * Mean square of each token's normalized values, {@code (v - mean) / sqrt(var + 1e-6)} with
-     * {@code v} divided by {@link Target#divisor()} and {@code var} unbiased, as the loss does.
+     * Mean square of each token's normalized values, {@code (v - mean) / sqrt(var + 1e-6)} as the
+     * loss computes them ({@link Target#tokenStats}): {@code (dim - 1) / dim * var / (var + 1e-6)}.
      */
     private void normalized(Target t, byte[] values) {
         int d = t.dim();
-        double scale = 1.0 / t.divisor();
         double[] acc = normalized.computeIfAbsent(t, k -> new double[2]);
-        for (int tok = 0; tok < values.length / d; tok++) {
-            double sum = 0;
-            double sq = 0;
-            for (int j = 0; j < d; j++) {
-                double v = (values[tok * d + j] & 0xFF) * scale;
-                sum += v;
-                sq += v * v;
-            }
-            double mean = sum / d;
-            double centered = Math.max(0, sq - d * mean * mean); // sum of (v - mean)^2
-            double var = centered / (d - 1);
-            acc[0] += centered / (var + 1e-6) / d;
+        for (int off = 0; off + d <= values.length; off += d) {
+            Target.TokenStats stats = t.tokenStats(values, off);
+            acc[0] += stats.variance() * (d - 1) / d / (stats.deviation() * stats.deviation());
             acc[1]++;
         }
     }

@@ -217,22 +217,10 @@ final class ReconstructionPictures {
      * divided by {@link Target#divisor()}, as the loss normalizes them (SPEC 2).
      */
     static float[] denormalize(Target t, byte[] target, int off, float[] pred, int predOff) {
-        int dim = t.dim();
-        double divisor = t.divisor();
-        double mean = 0;
-        for (int i = 0; i < dim; i++) {
-            mean += (target[off + i] & 0xFF) / divisor;
-        }
-        mean /= dim;
-        double var = 0;
-        for (int i = 0; i < dim; i++) {
-            double d = (target[off + i] & 0xFF) / divisor - mean;
-            var += d * d;
-        }
-        double std = Math.sqrt(var / (dim - 1) + 1e-6);
-        float[] out = new float[dim];
-        for (int i = 0; i < dim; i++) {
-            out[i] = (float) ((pred[predOff + i] * std + mean) * divisor);
+        Target.TokenStats stats = t.tokenStats(target, off);
+        float[] out = new float[t.dim()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) ((pred[predOff + i] * stats.deviation() + stats.mean()) * t.divisor());
         }
         return out;
     }
