@@ -214,14 +214,15 @@ public final class EvalCommand implements Callable<Integer> {
                         null);
         Progress progress = Progress.onTerminal();
         TrivialLosses trivial = new TrivialLosses();
-        List<MaskedBatch> lossBatches = lossSamples(train, trivial);
+        Stage pretrainStage = TrainJob.stage(jobConf());
+        List<MaskedBatch> lossBatches = lossSamples(train, pretrainStage, trivial);
         Finetuning.Result pre;
         Map<String, Double> preLoss;
         BimmConfig config;
         System.out.println("== linear probe of the pretrained encoder (" + latest + ")");
         try (Bimm model = Checkpoints.loadModel(latest, Device.cpu())) {
             config = model.getConfig();
-            preLoss = meanLosses(model, lossBatches);
+            preLoss = meanLosses(model, lossBatches, pretrainStage);
             pre = Finetuning.run(model, train, val, probe, System.out, progress);
         }
         System.out.println("== linear probe of a randomly initialized encoder");
@@ -229,7 +230,7 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, Double> rndLoss;
         Engine.getInstance().setRandomSeed((int) seed);
         try (Bimm model = Bimm.newModel(config, Device.cpu())) {
-            rndLoss = meanLosses(model, lossBatches);
+            rndLoss = meanLosses(model, lossBatches, pretrainStage);
             rnd = Finetuning.run(model, train, val, probe, System.out, progress);
         }
         Map<String, Double> trivialLoss = trivial.losses();
@@ -373,11 +374,10 @@ public final class EvalCommand implements Callable<Integer> {
      * One training sample of every training clip (crop, offset and masks as the job draws them),
      * packed in batches, and the trivial predictions' losses on them.
      */
-    private List<MaskedBatch> lossSamples(LabeledClips train, TrivialLosses trivial)
+    private List<MaskedBatch> lossSamples(LabeledClips train, Stage st, TrivialLosses trivial)
             throws Exception {
         Configuration conf = jobConf();
         BimmConfig config = TrainJob.modelConfig(conf);
-        Stage st = Stage.valueOf(stage.toUpperCase(java.util.Locale.ROOT));
         List<MaskedBatch> batches = new ArrayList<>();
         List<TrainingSample> pending = new ArrayList<>();
         try (SamplePipeline pipeline = new SamplePipeline(TrainJob.prepOptions(conf, config))) {
@@ -396,8 +396,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** A model's mean losses over {@code batches}, by target key. */
-    private Map<String, Double> meanLosses(Bimm model, List<MaskedBatch> batches) {
-        Stage st = Stage.valueOf(stage.toUpperCase(java.util.Locale.ROOT));
+    private static Map<String, Double> meanLosses(Bimm model, List<MaskedBatch> batches, Stage st) {
         Map<String, Double> sum = new java.util.LinkedHashMap<>();
         int n = 0;
         for (MaskedBatch b : batches) {

@@ -70,7 +70,8 @@ public final class TrainJob {
         return b.build();
     }
 
-    static Stage stage(Configuration conf) {
+    /** The {@code train.stage} option as a {@link Stage}, with a clear message when it is none. */
+    public static Stage stage(Configuration conf) {
         String s = conf.get(TrainJobOptions.STAGE);
         try {
             return Stage.valueOf(s.toUpperCase(Locale.ROOT));
