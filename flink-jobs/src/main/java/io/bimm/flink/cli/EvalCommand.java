@@ -234,32 +234,37 @@ public final class EvalCommand implements Callable<Integer> {
             rnd = Finetuning.run(model, train, val, probe, System.out, progress);
         }
         Map<String, Double> trivialLoss = trivial.losses();
+        Map<String, Double> clipMeanLoss = trivial.clipMeanLosses();
         System.out.printf(
                 "pretraining losses on one sample of each of the %d training clips:%n"
-                        + "%-16s %10s %10s %10s%n",
-                train.size(), "target", "pretrained", "random", "trivial");
+                        + "%-16s %10s %10s %10s %10s%n",
+                train.size(), "target", "pretrained", "random", "trivial", "clip mean");
         JsonObject losses = new JsonObject();
         for (String key : preLoss.keySet()) {
-            Double triv = trivialLoss.get(key);
-            System.out.printf(
-                    java.util.Locale.ROOT,
-                    "%-16s %10.4f %10.4f %10s%n",
-                    key,
-                    preLoss.get(key),
-                    rndLoss.get(key),
-                    triv == null ? "" : String.format(java.util.Locale.ROOT, "%.4f", triv));
             JsonObject row = new JsonObject();
             row.addProperty("pretrained", preLoss.get(key));
             row.addProperty("random", rndLoss.get(key));
-            if (triv != null) {
-                row.addProperty("trivial", triv);
+            if (trivialLoss.containsKey(key)) {
+                row.addProperty("trivial", trivialLoss.get(key));
+                row.addProperty("clip_mean", clipMeanLoss.get(key));
             }
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    "%-16s %10.4f %10.4f %10s %10s%n",
+                    key,
+                    preLoss.get(key),
+                    rndLoss.get(key),
+                    fixed(trivialLoss.get(key)),
+                    fixed(clipMeanLoss.get(key)));
             losses.add(key, row);
         }
         System.out.println(
                 "(trivial: predicting zero for the per-token normalized targets and the mean"
                         + " vector for Gabor, without the encoder; a pretrained loss not below it"
-                        + " means pretraining learned nothing that target rewards)");
+                        + " means pretraining learned nothing that target rewards. clip mean:"
+                        + " predicting each masked token by the mean of its sample's masked"
+                        + " targets; only the gap from trivial to clip mean is learnable without"
+                        + " predicting the pattern inside each masked token)");
         JsonObject json = new JsonObject();
         json.addProperty("dataset", dataset.toString());
         json.addProperty("pretrain_checkpoint", latest.toString());
@@ -393,6 +398,11 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return batches;
+    }
+
+    /** {@code v} with four decimals, or empty when there is none. */
+    private static String fixed(Double v) {
+        return v == null ? "" : String.format(java.util.Locale.ROOT, "%.4f", v);
     }
 
     /** A model's mean losses over {@code batches}, by target key. */

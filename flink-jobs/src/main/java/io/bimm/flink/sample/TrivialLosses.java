@@ -10,12 +10,20 @@ import java.util.Map;
  * zero, so zero is the best guess without its content), and the mean vector of all masked tokens
  * for Gabor. A model whose loss on the same samples is not clearly below these has learned nothing
  * about the clips beyond their averages; {@code bimm eval} prints both.
+ *
+ * <p>Beside them it keeps the clip mean's losses ({@link #clipMeanLosses}): every masked token of a
+ * sample predicted by the mean of that sample's own masked targets (normalized as the loss
+ * normalizes them). That is what knowing the clip, but nothing of the masked token's own content,
+ * can be worth; the gap between the trivial and the clip-mean loss is the part of a target a model
+ * can learn without predicting the pattern inside each masked token.
  */
 public final class TrivialLosses {
 
     private final Map<Target, double[]> sums = new LinkedHashMap<>();
     private final Map<Target, double[]> squares = new LinkedHashMap<>();
     private final Map<Target, double[]> normalized = new LinkedHashMap<>();
+    // per target: the clip mean's summed squared error, and the number of values
+    private final Map<Target, double[]> clipMean = new LinkedHashMap<>();
 
     /** Adds the masked targets of one sample (of whichever branches it has). */
     public TrivialLosses add(TrainingSample s) {
@@ -54,8 +62,27 @@ public final class TrivialLosses {
         return out;
     }
 
+    /** Per target key, the loss of predicting each sample's masked tokens by their own mean. */
+    public Map<String, Double> clipMeanLosses() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Target t : Target.values()) {
+            double[] acc = clipMean.get(t);
+            if (acc != null) {
+                out.put(t.key(), acc[0] / acc[1]);
+            }
+        }
+        return out;
+    }
+
     private void gabor(Target t, float[] values) {
         int d = t.dim();
+        double[][] tokens = new double[values.length / d][d];
+        for (int tok = 0; tok < tokens.length; tok++) {
+            for (int j = 0; j < d; j++) {
+                tokens[tok][j] = values[tok * d + j];
+            }
+        }
+        clipMean(t, tokens);
         double[] sum = sums.computeIfAbsent(t, k -> new double[d + 1]);
         double[] sq = squares.computeIfAbsent(t, k -> new double[d]);
         for (int tok = 0; tok < values.length / d; tok++) {
@@ -75,10 +102,40 @@ public final class TrivialLosses {
     private void normalized(Target t, byte[] values) {
         int d = t.dim();
         double[] acc = normalized.computeIfAbsent(t, k -> new double[2]);
-        for (int off = 0; off + d <= values.length; off += d) {
+        double[][] tokens = new double[values.length / d][d];
+        for (int tok = 0; tok < tokens.length; tok++) {
+            int off = tok * d;
             Target.TokenStats stats = t.tokenStats(values, off);
             acc[0] += stats.variance() * (d - 1) / d / (stats.deviation() * stats.deviation());
             acc[1]++;
+            for (int j = 0; j < d; j++) {
+                tokens[tok][j] =
+                        ((values[off + j] & 0xFF) / (double) t.divisor() - stats.mean())
+                                / stats.deviation();
+            }
         }
+        clipMean(t, tokens);
+    }
+
+    /** Adds the squared error of predicting each of one sample's tokens by their mean. */
+    private void clipMean(Target t, double[][] tokens) {
+        if (tokens.length == 0) {
+            return;
+        }
+        int d = t.dim();
+        double[] mean = new double[d];
+        for (double[] tok : tokens) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += tok[j] / tokens.length;
+            }
+        }
+        double[] acc = clipMean.computeIfAbsent(t, k -> new double[2]);
+        for (double[] tok : tokens) {
+            for (int j = 0; j < d; j++) {
+                double e = tok[j] - mean[j];
+                acc[0] += e * e;
+            }
+        }
+        acc[1] += (double) tokens.length * d;
     }
 }

@@ -87,6 +87,92 @@ class TrivialLossesTest {
         assertThat(got.get("dorsal_motion")).isBetween(0.2, 0.5);
     }
 
+    @Test
+    void clipMeanIsTheModelsLossOfEachSamplesOwnMeanTarget() {
+        Random r = new Random(5);
+        int md = 6;
+        byte[] still = bytes(1536, 3, r); // one pattern, repeated: its mean predicts it exactly
+        byte[] repeated = new byte[md * 1536];
+        for (int tok = 0; tok < md; tok++) {
+            System.arraycopy(still, 0, repeated, tok * 1536, 1536);
+        }
+        TrivialLosses same = new TrivialLosses().add(dorsal(repeated, r));
+        assertThat(same.clipMeanLosses().get("dorsal_motion")).isCloseTo(0.0, within(1e-9));
+        assertThat(same.losses().get("dorsal_motion")).isGreaterThan(0.5);
+
+        TrainingSample s = dorsal(bytes(md * 1536, 256, r), r);
+        Map<String, Double> got = new TrivialLosses().add(s).clipMeanLosses();
+        assertThat(got).containsOnlyKeys("dorsal_gabor", "dorsal_contour", "dorsal_motion");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            checkMean(m, got, Target.DORSAL_MOTION, s.dorsalMotion, 255);
+            checkMean(m, got, Target.DORSAL_CONTOUR, s.dorsalContour, 1);
+            int d = Target.DORSAL_GABOR.dim();
+            float[] pred = new float[s.dorsalGabor.length];
+            for (int i = 0; i < pred.length; i++) {
+                for (int tok = 0; tok < md; tok++) {
+                    pred[i] += s.dorsalGabor[tok * d + i % d] / md;
+                }
+            }
+            Shape shape = new Shape(1, md, d);
+            float loss =
+                    Bimm.forwardLoss(
+                                    m.create(pred, shape),
+                                    m.create(s.dorsalGabor, shape),
+                                    Target.DORSAL_GABOR)
+                            .getFloat();
+            assertThat(got.get("dorsal_gabor")).isCloseTo(loss, within(1e-6));
+        }
+    }
+
+    /** The model's loss of predicting every token by the mean of the tokens' normalized values. */
+    private static void checkMean(
+            NDManager m, Map<String, Double> got, Target t, byte[] values, double scale) {
+        int d = t.dim();
+        int n = values.length / d;
+        float[] pred = new float[values.length];
+        for (int tok = 0; tok < n; tok++) {
+            double mean = 0;
+            for (int j = 0; j < d; j++) {
+                mean += (values[tok * d + j] & 0xFF) / scale / d;
+            }
+            double ss = 0;
+            for (int j = 0; j < d; j++) {
+                double v = (values[tok * d + j] & 0xFF) / scale - mean;
+                ss += v * v;
+            }
+            double sd = Math.sqrt(ss / (d - 1) + 1e-6);
+            for (int j = 0; j < d; j++) {
+                float z = (float) (((values[tok * d + j] & 0xFF) / scale - mean) / sd / n);
+                for (int k = 0; k < n; k++) {
+                    pred[k * d + j] += z;
+                }
+            }
+        }
+        Shape shape = new Shape(1, n, d);
+        NDArray target = m.create(values, shape).toType(DataType.UINT8, false);
+        float loss = Bimm.forwardLoss(m.create(pred, shape), target, t).getFloat();
+        assertThat(got.get(t.key())).as(t.key()).isCloseTo(loss, within(1e-4));
+    }
+
+    private static TrainingSample dorsal(byte[] motion, Random r) {
+        int md = motion.length / 1536;
+        return new TrainingSample(
+                "d",
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                new int[1],
+                new int[md],
+                new byte[1536],
+                floats(md * 64, r),
+                bytes(md * 512, 2, r),
+                motion);
+    }
+
     private static void check(NDManager m, Map<String, Double> got, Target t, byte[] a, byte[] b) {
         byte[] all = new byte[a.length + b.length];
         System.arraycopy(a, 0, all, 0, a.length);
