@@ -1,5 +1,6 @@
 package io.bimm.flink.train;
 
+import static io.bimm.flink.sample.ReferenceNormalization.normalized;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -27,33 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ReconstructionPicturesTest {
     private static final int S = 32;
     private static final int T = 4;
-
-    /**
-     * SPEC 2's per-token normalization of the values divided by the target's divisor: a perfect
-     * prediction of a normalized target.
-     */
-    private static float[] normalized(byte[] v, Target t) {
-        int dim = t.dim();
-        double divisor = t.divisor();
-        float[] out = new float[v.length];
-        for (int tok = 0; tok < v.length / dim; tok++) {
-            double mean = 0;
-            for (int i = 0; i < dim; i++) {
-                mean += (v[tok * dim + i] & 0xFF) / divisor;
-            }
-            mean /= dim;
-            double var = 0;
-            for (int i = 0; i < dim; i++) {
-                double d = (v[tok * dim + i] & 0xFF) / divisor - mean;
-                var += d * d;
-            }
-            double std = Math.sqrt(var / (dim - 1) + 1e-6);
-            for (int i = 0; i < dim; i++) {
-                out[tok * dim + i] = (float) (((v[tok * dim + i] & 0xFF) / divisor - mean) / std);
-            }
-        }
-        return out;
-    }
 
     private static int[] tile(BufferedImage img, int col, int row) {
         int x0 = ReconstructionPictures.GAP + col * (S + ReconstructionPictures.GAP);
