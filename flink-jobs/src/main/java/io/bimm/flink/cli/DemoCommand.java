@@ -126,6 +126,7 @@ public final class DemoCommand implements Callable<Integer> {
                                     Topics.CLIPS,
                                     "bimm-demo",
                                     Math.max(clips.size(), 3L * batchSize))
+                            .ahead(steps * batchSize)
                             .start()) {
                 // A demo's broker is new each time: its savepoints would point at offsets of a
                 // broker that is gone, so every demo starts fresh.

@@ -338,6 +338,7 @@ public final class EvalCommand implements Callable<Integer> {
                                     Topics.CLIPS,
                                     "bimm-eval",
                                     Math.max(clips.size(), 3L * batchSize))
+                            .ahead(steps * batchSize)
                             .start()) {
                 TrainRunner.Result r = TrainRunner.run(conf, true, null, port, System.out);
                 System.out.println(

@@ -341,4 +341,41 @@ class IngestITCase {
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("--segment-seconds").contains("--kafka-property");
     }
+
+    /**
+     * A feeder told how many records a run will read produces those epochs at once, without waiting
+     * for the consumer group to commit (a Flink source commits only at checkpoints); one told
+     * nothing produces a single epoch while no group has read anything.
+     */
+    @Test
+    void epochFeederProducesTheEpochsARunWillReadAtOnce() throws Exception {
+        List<VideoClip> clips = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            clips.add(io.bimm.flink.testutil.Clips.of("feed-" + i, new byte[] {(byte) i}));
+        }
+        for (long ahead : new long[] {0, 10}) {
+            String topic = "it.feeder." + ahead;
+            kafka.createTopics(2, List.of(topic), Topics.DEFAULT_MAX_MESSAGE_BYTES);
+            try (EpochFeeder feeder =
+                    new EpochFeeder(clips, kafka.bootstrapServers(), topic, "nobody", 1)
+                            .ahead(ahead)
+                            .start()) {
+                long expected = ahead == 0 ? 2 : 4; // epochs, counting the ingested first one
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (feeder.epochs() < expected && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                }
+                Thread.sleep(3000); // the lag rule's turn: it must add nothing
+                assertThat(feeder.epochs()).as("epochs with ahead " + ahead).isEqualTo(expected);
+            }
+            AvroCodec<VideoClip> codec = AvroCodec.of(VideoClip.class);
+            Map<String, Long> draws =
+                    readAll(topic).stream()
+                            .map(v -> codec.decode(v).getMetadata().get(EpochFeeder.DRAW_KEY))
+                            .collect(Collectors.groupingBy(d -> d, Collectors.counting()));
+            assertThat(draws)
+                    .as("draw -> records, ahead " + ahead)
+                    .isEqualTo(ahead == 0 ? Map.of("1", 3L) : Map.of("1", 3L, "2", 3L, "3", 3L));
+        }
+    }
 }
