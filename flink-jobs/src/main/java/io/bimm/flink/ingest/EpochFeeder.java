@@ -27,11 +27,12 @@ import org.slf4j.LoggerFactory;
  * (SPEC 1, 3).
  *
  * <p>The lag comes from the offsets the group has committed, and a Flink Kafka source commits them
- * only when a Flink checkpoint completes: between checkpoints the lag the feeder sees is stale, and
- * a job faster than one epoch per checkpoint interval would sit idle waiting for the next epoch. A
- * run of known length therefore says how many records it will read ({@link #ahead}), and the feeder
- * produces that many epochs at once (up to {@link #MAX_AHEAD_BYTES} of clips) before it falls back
- * to the lag rule.
+ * only when a Flink checkpoint completes: between checkpoints the committed total is stale, and a
+ * job faster than one epoch per checkpoint interval would sit idle waiting for the next epoch. So
+ * the feeder counts as read what the pace between the last two commits says has been read since
+ * ({@link ConsumptionEstimate}), and keeps at least {@link #BUFFER_SECONDS} of reading at that pace
+ * unread; a run of known length says how many records it will read ({@link #ahead}), which the
+ * feeder produces at once (up to {@link #MAX_AHEAD_BYTES} of clips).
  */
 public final class EpochFeeder implements Runnable, AutoCloseable {
 
@@ -39,6 +40,9 @@ public final class EpochFeeder implements Runnable, AutoCloseable {
 
     /** Metadata key of the draw index the preprocessing reads. */
     public static final String DRAW_KEY = "bimm.draw";
+
+    /** Seconds of reading, at the pace the commits show, the feeder keeps unread at least. */
+    static final double BUFFER_SECONDS = 10;
 
     /** The most clip bytes {@link #ahead} produces at once; the lag rule feeds the rest. */
     public static final long MAX_AHEAD_BYTES = 1L << 30;
@@ -103,12 +107,30 @@ public final class EpochFeeder implements Runnable, AutoCloseable {
                         new KafkaProducer<>(
                                 pp, new StringSerializer(), new ByteArraySerializer())) {
             long upfront = upfrontEpochs();
-            while (running && epochs.get() < upfront) {
-                produceEpoch(producer, codec);
-            }
-            while (running) {
-                if (lag(admin) < lowWater) {
+            if (epochs.get() < upfront) {
+                long first = epochs.get();
+                while (running && epochs.get() < upfront) {
                     produceEpoch(producer, codec);
+                }
+                LOG.info(
+                        "Produced epochs {}-{} ({} clips each) ahead of the run",
+                        first,
+                        epochs.get() - 1,
+                        clips.size());
+            }
+            ConsumptionEstimate read = new ConsumptionEstimate();
+            long start = System.nanoTime();
+            while (running) {
+                long[] offsets = offsets(admin);
+                if (offsets != null) {
+                    double now = (System.nanoTime() - start) / 1e9;
+                    read.observe(now, offsets[1]);
+                    // at least BUFFER_SECONDS of reading at the pace seen stays unread
+                    double low = Math.max(lowWater, read.rate() * BUFFER_SECONDS);
+                    if (offsets[0] - read.consumed(now) < low) {
+                        long epoch = produceEpoch(producer, codec);
+                        LOG.info("Produced epoch {} ({} clips)", epoch, clips.size());
+                    }
                 }
                 Thread.sleep(1000);
             }
@@ -134,8 +156,8 @@ public final class EpochFeeder implements Runnable, AutoCloseable {
         return Math.min(wanted, Math.max(1, MAX_AHEAD_BYTES / Math.max(1, epochBytes)));
     }
 
-    /** Produces every clip once more, as the next epoch's draw. */
-    private void produceEpoch(KafkaProducer<String, byte[]> producer, AvroCodec<VideoClip> codec) {
+    /** Produces every clip once more, as the next epoch's draw; returns that epoch. */
+    private long produceEpoch(KafkaProducer<String, byte[]> producer, AvroCodec<VideoClip> codec) {
         long epoch = epochs.getAndIncrement();
         for (VideoClip c : clips) {
             Map<String, String> meta = new HashMap<>(c.getMetadata());
@@ -144,11 +166,11 @@ public final class EpochFeeder implements Runnable, AutoCloseable {
             producer.send(new ProducerRecord<>(topic, c.getClipId(), codec.encode(again)));
         }
         producer.flush();
-        LOG.info("Produced epoch {} ({} clips)", epoch, clips.size());
+        return epoch;
     }
 
-    /** Records of the topic the group has not committed yet. */
-    private long lag(Admin admin) {
+    /** The topic's end offsets and the group's committed offsets, each summed; null on error. */
+    private long[] offsets(Admin admin) {
         try {
             Set<TopicPartition> parts = new java.util.HashSet<>();
             admin.describeTopics(List.of(topic))
@@ -162,14 +184,16 @@ public final class EpochFeeder implements Runnable, AutoCloseable {
             var ends = admin.listOffsets(latest).all().get();
             Map<TopicPartition, OffsetAndMetadata> committed =
                     admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-            long lag = 0;
+            long end = 0;
+            long done = 0;
             for (TopicPartition tp : parts) {
                 OffsetAndMetadata c = committed.get(tp);
-                lag += ends.get(tp).offset() - (c == null ? 0 : c.offset());
+                end += ends.get(tp).offset();
+                done += c == null ? 0 : c.offset();
             }
-            return lag;
+            return new long[] {end, done};
         } catch (Exception e) {
-            return Long.MAX_VALUE;
+            return null;
         }
     }
 
