@@ -2,16 +2,14 @@ package io.bimm.flink.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.bimm.flink.cli.BimmCli;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.testutil.Cli;
+import io.bimm.flink.testutil.Cli.Run;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.ImageRecord;
 import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,31 +46,6 @@ class IngestITCase {
         }
     }
 
-    /** Runs the CLI in-process, returning exit code, stdout and stderr. */
-    record Run(int exit, String out, String err) {}
-
-    static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            var cl = BimmCli.commandLine();
-            cl.setOut(new java.io.PrintWriter(System.out, true));
-            cl.setErr(new java.io.PrintWriter(System.err, true));
-            int code = cl.execute(args);
-            return new Run(
-                    code,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     static List<byte[]> readAll(String topic) {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -104,7 +77,7 @@ class IngestITCase {
         String topic = "it.clips";
         String dlq = "it.dead";
         Run run =
-                cli(
+                Cli.run(
                         "ingest",
                         "--bootstrap",
                         kafka.bootstrapServers(),
@@ -161,7 +134,7 @@ class IngestITCase {
         String topic = "it.feed";
         kafka.createTopics(4, List.of(topic), Topics.DEFAULT_MAX_MESSAGE_BYTES);
         Run run =
-                cli(
+                Cli.run(
                         "feed",
                         "--bootstrap",
                         kafka.bootstrapServers(),
@@ -216,7 +189,7 @@ class IngestITCase {
         Path good = Files.copy(TestVideos.file("Megamind.avi"), tmp.resolve("good.avi"));
 
         Run run =
-                cli(
+                Cli.run(
                         "ingest",
                         "--bootstrap",
                         kafka.bootstrapServers(),
@@ -279,7 +252,7 @@ class IngestITCase {
     @Test
     void overSizeClipsAreRejectedAndNoInputAtAllExitsOne(@TempDir Path tmp) throws Exception {
         Run run =
-                cli(
+                Cli.run(
                         "ingest",
                         "--bootstrap",
                         kafka.bootstrapServers(),
@@ -307,7 +280,7 @@ class IngestITCase {
                 "png",
                 png.toFile());
         Run run =
-                cli(
+                Cli.run(
                         "ingest",
                         "--bootstrap",
                         kafka.bootstrapServers(),
@@ -330,14 +303,15 @@ class IngestITCase {
 
     @Test
     void usageErrorsExitTwoAndMissingFilesExitOne() {
-        Run noArgs = cli("ingest");
+        Run noArgs = Cli.run("ingest");
         assertThat(noArgs.exit()).isEqualTo(2);
         assertThat(noArgs.err()).contains("--bootstrap").doesNotContain("\tat ");
-        Run missing = cli("ingest", "--bootstrap", kafka.bootstrapServers(), "/no/such/file.mp4");
+        Run missing =
+                Cli.run("ingest", "--bootstrap", kafka.bootstrapServers(), "/no/such/file.mp4");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err().strip())
                 .isEqualTo("bimm: No such file or directory: /no/such/file.mp4.");
-        Run help = cli("ingest", "--help");
+        Run help = Cli.run("ingest", "--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("--segment-seconds").contains("--kafka-property");
     }
