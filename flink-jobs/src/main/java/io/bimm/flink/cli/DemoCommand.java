@@ -1,21 +1,12 @@
 package io.bimm.flink.cli;
 
-import io.bimm.flink.ingest.EpochFeeder;
 import io.bimm.flink.ingest.IngestReport;
-import io.bimm.flink.ingest.Ingestor;
-import io.bimm.flink.ingest.InputFiles;
-import io.bimm.flink.kafka.EmbeddedKafka;
 import io.bimm.flink.train.TrainJobOptions;
-import io.bimm.flink.train.TrainRunner;
-import io.bimm.schemas.Topics;
-import io.bimm.schemas.VideoClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
@@ -92,25 +83,15 @@ public final class DemoCommand implements Callable<Integer> {
         if (steps < 0 || batchSize <= 0) {
             throw new UserException("--steps must be >= 0 and --batch-size > 0.");
         }
-        try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
-            kafka.createDefaultTopics(2);
-            System.out.println("Kafka broker (KRaft) at " + kafka.bootstrapServers());
-
-            List<VideoClip> clips = new ArrayList<>();
-            IngestReport report;
-            try (Ingestor ingestor = new Ingestor(ingestSettings(kafka.bootstrapServers()))) {
-                ingestor.onClip(clips::add);
-                report =
-                        ingestor.ingest(
-                                InputFiles.expand(List.of(videoDir.toString())), System.err, false);
-            }
+        try (LocalTraining local = new LocalTraining()) {
+            System.out.println("Kafka broker (KRaft) at " + local.bootstrapServers());
+            IngestReport report = local.ingest(List.of(videoDir.toString()), segmentSeconds);
             System.out.println(report.summaryLine());
             if (report.clips() == 0) {
                 throw new UserException("Nothing was ingested from " + videoDir + ".");
             }
 
             Configuration conf = new Configuration();
-            conf.set(TrainJobOptions.BOOTSTRAP, kafka.bootstrapServers());
             conf.set(TrainJobOptions.PRESET, "tiny");
             conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
             conf.set(TrainJobOptions.CHECKPOINT_DIR, checkpointDir.toString());
@@ -119,46 +100,24 @@ public final class DemoCommand implements Callable<Integer> {
             conf.set(TrainJobOptions.WARMUP_STEPS, 10L);
             conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
             conf.set(TrainJobOptions.GROUP_ID, "bimm-demo");
-            try (EpochFeeder feeder =
-                    new EpochFeeder(
-                                    clips,
-                                    kafka.bootstrapServers(),
-                                    Topics.CLIPS,
-                                    "bimm-demo",
-                                    Math.max(clips.size(), 3L * batchSize))
-                            .ahead(steps * batchSize)
-                            .start()) {
-                // A demo's broker is new each time: its savepoints would point at offsets of a
-                // broker that is gone, so every demo starts fresh.
-                TrainRunner.Result r = TrainRunner.run(conf, true, null, port, System.out);
-                System.out.println(
-                        "demo: trained "
-                                + r.steps()
-                                + " steps (batch "
-                                + batchSize
-                                + ") on "
-                                + feeder.epochs()
-                                + " epochs of "
-                                + clips.size()
-                                + " clips; latest checkpoint "
-                                + (r.latestCheckpoint() == null ? "(none)" : r.latestCheckpoint()));
-            }
+            // A demo's broker is new each time: its savepoints would point at offsets of a broker
+            // that is gone, so every demo starts fresh.
+            LocalTraining.Result r = local.train(conf, port, System.out);
+            System.out.println(
+                    "demo: trained "
+                            + r.job().steps()
+                            + " steps (batch "
+                            + batchSize
+                            + ") on "
+                            + r.epochs()
+                            + " epochs of "
+                            + local.clips()
+                            + " clips; latest checkpoint "
+                            + (r.job().latestCheckpoint() == null
+                                    ? "(none)"
+                                    : r.job().latestCheckpoint()));
         }
         return 0;
-    }
-
-    private Ingestor.Settings ingestSettings(String bootstrap) {
-        return new Ingestor.Settings(
-                bootstrap,
-                Topics.CLIPS,
-                Topics.DEADLETTER,
-                segmentSeconds,
-                null,
-                false,
-                Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
-                Long.MAX_VALUE,
-                2,
-                Map.of());
     }
 
     static Path defaultVideos() {

@@ -8,26 +8,19 @@ import io.bimm.flink.dataset.MotionDataset;
 import io.bimm.flink.finetune.Finetuning;
 import io.bimm.flink.finetune.LabeledClips;
 import io.bimm.flink.finetune.Progress;
-import io.bimm.flink.ingest.EpochFeeder;
 import io.bimm.flink.ingest.IngestReport;
-import io.bimm.flink.ingest.Ingestor;
-import io.bimm.flink.ingest.InputFiles;
-import io.bimm.flink.kafka.EmbeddedKafka;
 import io.bimm.flink.sample.SamplePipeline;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.flink.sample.TrivialLosses;
 import io.bimm.flink.train.SampleBatches;
 import io.bimm.flink.train.TrainJob;
 import io.bimm.flink.train.TrainJobOptions;
-import io.bimm.flink.train.TrainRunner;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.Stage;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.train.MaskedBatch;
 import io.bimm.model.train.Predictions;
-import io.bimm.schemas.Topics;
-import io.bimm.schemas.VideoClip;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -303,58 +296,25 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private Path pretrain(Path ckptRoot) throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral()) {
-            kafka.createDefaultTopics(2);
-            List<VideoClip> clips = new ArrayList<>();
-            IngestReport report;
-            try (Ingestor ingestor =
-                    new Ingestor(
-                            new Ingestor.Settings(
-                                    kafka.bootstrapServers(),
-                                    Topics.CLIPS,
-                                    Topics.DEADLETTER,
-                                    4,
-                                    null,
-                                    false,
-                                    Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
-                                    Long.MAX_VALUE,
-                                    2,
-                                    Map.of()))) {
-                ingestor.onClip(clips::add);
-                report =
-                        ingestor.ingest(
-                                InputFiles.expand(List.of(dataset.resolve("train").toString())),
-                                System.err,
-                                false);
-            }
+        try (LocalTraining local = new LocalTraining()) {
+            IngestReport report = local.ingest(List.of(dataset.resolve("train").toString()), 4);
             System.out.println(report.summaryLine());
             Configuration conf = jobConf();
-            conf.set(TrainJobOptions.BOOTSTRAP, kafka.bootstrapServers());
             conf.set(TrainJobOptions.CHECKPOINT_DIR, ckptRoot.toString());
-            try (EpochFeeder feeder =
-                    new EpochFeeder(
-                                    clips,
-                                    kafka.bootstrapServers(),
-                                    Topics.CLIPS,
-                                    "bimm-eval",
-                                    Math.max(clips.size(), 3L * batchSize))
-                            .ahead(steps * batchSize)
-                            .start()) {
-                TrainRunner.Result r = TrainRunner.run(conf, true, null, port, System.out);
-                System.out.println(
-                        "pretrained "
-                                + r.steps()
-                                + " steps on "
-                                + feeder.epochs()
-                                + " epochs of "
-                                + clips.size()
-                                + " clips; checkpoint "
-                                + r.latestCheckpoint());
-                if (r.latestCheckpoint() == null) {
-                    throw new UserException("Pretraining left no checkpoint in " + ckptRoot);
-                }
-                return r.latestCheckpoint();
+            LocalTraining.Result r = local.train(conf, port, System.out);
+            System.out.println(
+                    "pretrained "
+                            + r.job().steps()
+                            + " steps on "
+                            + r.epochs()
+                            + " epochs of "
+                            + local.clips()
+                            + " clips; checkpoint "
+                            + r.job().latestCheckpoint());
+            if (r.job().latestCheckpoint() == null) {
+                throw new UserException("Pretraining left no checkpoint in " + ckptRoot);
             }
+            return r.job().latestCheckpoint();
         }
     }
 

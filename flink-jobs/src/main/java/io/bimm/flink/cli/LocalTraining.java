@@ -1,0 +1,97 @@
+package io.bimm.flink.cli;
+
+import io.bimm.flink.ingest.EpochFeeder;
+import io.bimm.flink.ingest.IngestReport;
+import io.bimm.flink.ingest.Ingestor;
+import io.bimm.flink.ingest.InputFiles;
+import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.train.TrainJobOptions;
+import io.bimm.flink.train.TrainRunner;
+import io.bimm.schemas.Topics;
+import io.bimm.schemas.VideoClip;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * What {@code bimm demo} and {@code bimm eval} share: an ephemeral Kafka broker (KRaft) with two
+ * partitions per topic, a set of videos ingested into it, and a training job in a local Flink
+ * MiniCluster that reads them while an {@link EpochFeeder} produces them again as new epochs.
+ */
+final class LocalTraining implements AutoCloseable {
+
+    private final EmbeddedKafka kafka;
+    private final List<VideoClip> clips = new ArrayList<>();
+
+    /** Starts the broker and creates its topics. */
+    LocalTraining() throws Exception {
+        kafka = EmbeddedKafka.startEphemeral();
+        try {
+            kafka.createDefaultTopics(2);
+        } catch (Exception | Error e) {
+            kafka.close();
+            throw e;
+        }
+    }
+
+    String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    /** Ingests {@code inputs} in {@code segmentSeconds} segments; the clips are kept to re-feed. */
+    IngestReport ingest(List<String> inputs, double segmentSeconds) throws Exception {
+        try (Ingestor ingestor =
+                new Ingestor(
+                        new Ingestor.Settings(
+                                kafka.bootstrapServers(),
+                                Topics.CLIPS,
+                                Topics.DEADLETTER,
+                                segmentSeconds,
+                                null,
+                                false,
+                                Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
+                                Long.MAX_VALUE,
+                                2,
+                                Map.of()))) {
+            ingestor.onClip(clips::add);
+            return ingestor.ingest(InputFiles.expand(inputs), System.err, false);
+        }
+    }
+
+    /** The clips ingested so far. */
+    int clips() {
+        return clips.size();
+    }
+
+    /** A finished run: the job's result, and the epochs of the clips produced for it. */
+    record Result(TrainRunner.Result job, long epochs) {}
+
+    /**
+     * Runs the training job of {@code conf} (its broker set to this one) from scratch, with the
+     * dashboard on {@code port}. The clips are produced again as epochs for the job's consumer
+     * group, all the epochs of {@code train.max-steps} at once when it is set.
+     */
+    Result train(Configuration conf, int port, PrintStream out) throws Exception {
+        conf.set(TrainJobOptions.BOOTSTRAP, kafka.bootstrapServers());
+        int batch = conf.get(TrainJobOptions.BATCH_SIZE);
+        try (EpochFeeder feeder =
+                new EpochFeeder(
+                                clips,
+                                kafka.bootstrapServers(),
+                                Topics.CLIPS,
+                                conf.get(TrainJobOptions.GROUP_ID),
+                                Math.max(clips.size(), 3L * batch))
+                        .ahead(conf.get(TrainJobOptions.MAX_STEPS) * batch)
+                        .start()) {
+            TrainRunner.Result r = TrainRunner.run(conf, true, null, port, out);
+            return new Result(r, feeder.epochs());
+        }
+    }
+
+    @Override
+    public void close() {
+        kafka.close();
+    }
+}
