@@ -74,18 +74,7 @@ public final class FeedCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<VideoClip> clips = new ArrayList<>();
         long produced;
-        Ingestor.Settings settings =
-                new Ingestor.Settings(
-                        bootstrap,
-                        topic,
-                        Topics.DEADLETTER,
-                        segmentSeconds,
-                        null,
-                        false,
-                        Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
-                        Long.MAX_VALUE,
-                        4,
-                        Map.of());
+        Ingestor.Settings settings = Ingestor.Settings.clips(bootstrap, topic, segmentSeconds, 4);
         try (Ingestor ingestor = new Ingestor(settings)) {
             ingestor.onClip(clips::add);
             IngestReport report = ingestor.ingest(InputFiles.expand(paths), System.err, false);

@@ -12,7 +12,6 @@ import io.bimm.schemas.VideoClip;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -44,17 +43,8 @@ final class LocalTraining implements AutoCloseable {
     IngestReport ingest(List<String> inputs, double segmentSeconds) throws Exception {
         try (Ingestor ingestor =
                 new Ingestor(
-                        new Ingestor.Settings(
-                                kafka.bootstrapServers(),
-                                Topics.CLIPS,
-                                Topics.DEADLETTER,
-                                segmentSeconds,
-                                null,
-                                false,
-                                Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
-                                Long.MAX_VALUE,
-                                2,
-                                Map.of()))) {
+                        Ingestor.Settings.clips(
+                                kafka.bootstrapServers(), Topics.CLIPS, segmentSeconds, 2))) {
             ingestor.onClip(clips::add);
             return ingestor.ingest(InputFiles.expand(inputs), System.err, false);
         }

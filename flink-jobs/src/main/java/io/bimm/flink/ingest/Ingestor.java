@@ -73,7 +73,28 @@ public final class Ingestor implements AutoCloseable {
             int maxClipBytes,
             long maxFileBytes,
             int partitions,
-            Map<String, String> kafkaProperties) {}
+            Map<String, String> kafkaProperties) {
+
+        /**
+         * Unlabeled video clips of {@code segmentSeconds} to {@code topic}, rejects to the default
+         * dead-letter topic, with the default size limits and no producer overrides: what {@code
+         * bimm feed}, {@code demo} and {@code eval} ingest with.
+         */
+        public static Settings clips(
+                String bootstrap, String topic, double segmentSeconds, int partitions) {
+            return new Settings(
+                    bootstrap,
+                    topic,
+                    Topics.DEADLETTER,
+                    segmentSeconds,
+                    null,
+                    false,
+                    Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
+                    Long.MAX_VALUE,
+                    partitions,
+                    Map.of());
+        }
+    }
 
     public Ingestor(Settings settings) {
         this.settings = settings;
