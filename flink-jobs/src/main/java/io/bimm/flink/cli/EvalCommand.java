@@ -122,7 +122,7 @@ public final class EvalCommand implements Callable<Integer> {
             defaultValue = "kinds",
             description =
                     "Class set when the dataset is generated: kinds (default: five kinds of"
-                            + " motion) or directions (see gen-dataset).")
+                            + " motion), directions or speeds (see gen-dataset).")
     String set;
 
     @Option(

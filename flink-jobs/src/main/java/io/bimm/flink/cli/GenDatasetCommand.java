@@ -57,8 +57,10 @@ public final class GenDatasetCommand implements Callable<Integer> {
             names = "--set",
             defaultValue = "directions",
             description =
-                    "directions (default: right, left, up, down, expand, contract) or kinds"
-                            + " (still, translate, scale, spin, drift; each in a random direction).")
+                    "directions (default: right, left, up, down, expand, contract), kinds"
+                            + " (still, translate, scale, spin, drift; each in a random direction)"
+                            + " or speeds (still, slow, steady, fast, rapid: translation in a"
+                            + " random direction at 0.5, 1, 2 or 4 times a drawn base speed).")
     String set;
 
     @Option(

@@ -20,7 +20,11 @@ public enum MotionClass {
     TRANSLATE(0, 0, 0),
     SCALE(0, 0, 0),
     SPIN(0, 0, 0),
-    DRIFT(0, 0, 0);
+    DRIFT(0, 0, 0),
+    SLOW(0, 0, 0),
+    STEADY(0, 0, 0),
+    FAST(0, 0, 0),
+    RAPID(0, 0, 0);
 
     /** The class set of direction (the default of {@code bimm gen-dataset}). */
     public static final java.util.List<MotionClass> DIRECTIONS =
@@ -30,16 +34,25 @@ public enum MotionClass {
     public static final java.util.List<MotionClass> KINDS =
             java.util.List.of(STILL, TRANSLATE, SCALE, SPIN, DRIFT);
 
-    /** A class set by name: {@code directions} or {@code kinds}. */
+    /**
+     * The class set of speeds: every shape translates in a random direction at the class's speed
+     * ({@link #speedFactor()}: none, half, one, two or four times the drawn base speed).
+     */
+    public static final java.util.List<MotionClass> SPEEDS =
+            java.util.List.of(STILL, SLOW, STEADY, FAST, RAPID);
+
+    /** A class set by name: {@code directions}, {@code kinds} or {@code speeds}. */
     public static java.util.List<MotionClass> set(String name) {
         switch (name) {
             case "directions":
                 return DIRECTIONS;
             case "kinds":
                 return KINDS;
+            case "speeds":
+                return SPEEDS;
             default:
                 throw new IllegalArgumentException(
-                        "Unknown class set '" + name + "', expected directions or kinds.");
+                        "Unknown class set '" + name + "', expected directions, kinds or speeds.");
         }
     }
 
@@ -51,6 +64,28 @@ public enum MotionClass {
         this.dx = dx;
         this.dy = dy;
         this.grow = grow;
+    }
+
+    /**
+     * The multiple of the drawn base speed at which a speed class translates (0 for {@link #STILL},
+     * 1 for every class outside the speed set, whose speed is the drawn one).
+     */
+    double speedFactor() {
+        switch (this) {
+            case SLOW:
+                return 0.5;
+            case FAST:
+                return 2;
+            case RAPID:
+                return 4;
+            default:
+                return 1;
+        }
+    }
+
+    /** Whether this is one of the speed set's moving classes. */
+    boolean translatesAtSpeed() {
+        return this == SLOW || this == STEADY || this == FAST || this == RAPID;
     }
 
     /** The folder name: the class name in lower case. */

@@ -103,7 +103,7 @@ final class MotionVideo {
         final double radius;
         final double aspect;
         final double angle;
-        final double speed;
+        double speed;
         final double cx;
         final double cy;
         final double texAngle;
@@ -135,8 +135,10 @@ final class MotionVideo {
         void move(MotionClass cls, SplittableRandom rnd) {
             double phi = 2 * Math.PI * rnd.nextDouble();
             int sign = rnd.nextBoolean() ? 1 : -1;
-            mdx = cls == MotionClass.TRANSLATE ? Math.cos(phi) : cls.dx;
-            mdy = cls == MotionClass.TRANSLATE ? Math.sin(phi) : cls.dy;
+            boolean anyDirection = cls == MotionClass.TRANSLATE || cls.translatesAtSpeed();
+            mdx = anyDirection ? Math.cos(phi) : cls.dx;
+            mdy = anyDirection ? Math.sin(phi) : cls.dy;
+            speed *= cls.speedFactor();
             mgrow = cls == MotionClass.SCALE ? sign : cls.grow;
             spin = cls == MotionClass.SPIN ? sign * speed / radius : 0;
             drift = cls == MotionClass.DRIFT ? sign * speed : 0;

@@ -34,30 +34,9 @@ class MotionDatasetTest {
                             .isTrue();
                     continue;
                 }
-                // the circular shift that best maps frame 0's object onto frame 12's
-                int bestDx = 0;
-                int bestDy = 0;
-                int best = -1;
-                for (int dy = -W / 4; dy <= W / 4; dy++) {
-                    for (int dx = -W / 4; dx <= W / 4; dx++) {
-                        int overlap = 0;
-                        for (int y = 0; y < W; y++) {
-                            for (int x = 0; x < W; x++) {
-                                if (a[y * W + x]
-                                        && b[
-                                                Math.floorMod(y + dy, W) * W
-                                                        + Math.floorMod(x + dx, W)]) {
-                                    overlap++;
-                                }
-                            }
-                        }
-                        if (overlap > best) {
-                            best = overlap;
-                            bestDx = dx;
-                            bestDy = dy;
-                        }
-                    }
-                }
+                int[] shift = bestShift(a, b, W / 4);
+                int bestDx = shift[0];
+                int bestDy = shift[1];
                 assertThat(Integer.signum(bestDx)).as(c + " dx").isEqualTo(c.dx);
                 assertThat(Integer.signum(bestDy)).as(c + " dy").isEqualTo(c.dy);
                 assertThat(Math.abs(bestDx) + Math.abs(bestDy)).isGreaterThanOrEqualTo(6);
@@ -99,6 +78,42 @@ class MotionDatasetTest {
             int s12 = count(objectMask(scale, 12));
             assertThat(Math.max(s0, s12)).isGreaterThan((int) (1.5 * Math.min(s0, s12)));
         }
+    }
+
+    @Test
+    void speedClassesTranslateAtHalfOneTwoAndFourTimesTheBaseSpeed() {
+        for (int seed = 0; seed < 3; seed++) {
+            MotionVideo still =
+                    new MotionVideo(MotionClass.STILL, W, W, 20, new SplittableRandom(seed));
+            assertThat(still.frame(3)).isEqualTo(still.frame(0));
+            // the same seed draws the same shape and base speed in every class: the distance
+            // moved in 3 frames doubles from each speed class to the next
+            double previous = 0;
+            for (MotionClass c : MotionClass.SPEEDS.subList(1, 5)) {
+                MotionVideo v = new MotionVideo(c, W, W, 20, new SplittableRandom(seed));
+                boolean[] a = objectMask(v, 0);
+                boolean[] b = objectMask(v, 3);
+                int[] shift = bestShift(a, b, W / 2 - 1);
+                double moved = Math.hypot(shift[0], shift[1]);
+                assertThat(count(b)).isBetween((int) (0.8 * count(a)), (int) (1.25 * count(a)));
+                if (previous > 0) {
+                    assertThat(moved)
+                            .as(c + " seed " + seed + " after " + previous)
+                            .isBetween(2 * previous - 2.5, 2 * previous + 2.5);
+                } else {
+                    assertThat(moved).as(c + " seed " + seed).isGreaterThanOrEqualTo(1);
+                }
+                previous = moved;
+            }
+        }
+        // the direction is drawn: over a few seeds a speed class moves along different axes
+        java.util.Set<String> signs = new java.util.HashSet<>();
+        for (int seed = 0; seed < 8; seed++) {
+            MotionVideo v = new MotionVideo(MotionClass.FAST, W, W, 20, new SplittableRandom(seed));
+            int[] shift = bestShift(objectMask(v, 0), objectMask(v, 3), W / 4);
+            signs.add(Integer.signum(shift[0]) + "," + Integer.signum(shift[1]));
+        }
+        assertThat(signs).hasSizeGreaterThanOrEqualTo(3);
     }
 
     @Test
@@ -166,6 +181,30 @@ class MotionDatasetTest {
         MotionDataset.generate(again, new MotionDataset.Settings(2, 1, W, W, 16, 3));
         assertThat(Files.readAllBytes(again.resolve("val/up/up-0000.mp4")))
                 .isEqualTo(Files.readAllBytes(dir.resolve("val/up/up-0000.mp4")));
+    }
+
+    /** The circular shift (dx, dy), each within +-range, that best maps mask a onto mask b. */
+    private static int[] bestShift(boolean[] a, boolean[] b, int range) {
+        int[] best = {0, 0};
+        int bestOverlap = -1;
+        for (int dy = -range; dy <= range; dy++) {
+            for (int dx = -range; dx <= range; dx++) {
+                int overlap = 0;
+                for (int y = 0; y < W; y++) {
+                    for (int x = 0; x < W; x++) {
+                        if (a[y * W + x]
+                                && b[Math.floorMod(y + dy, W) * W + Math.floorMod(x + dx, W)]) {
+                            overlap++;
+                        }
+                    }
+                }
+                if (overlap > bestOverlap) {
+                    bestOverlap = overlap;
+                    best = new int[] {dx, dy};
+                }
+            }
+        }
+        return best;
     }
 
     /** Pixels the object covers: where frame t differs from the static background. */
