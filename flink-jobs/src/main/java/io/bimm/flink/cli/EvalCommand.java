@@ -122,7 +122,7 @@ public final class EvalCommand implements Callable<Integer> {
             defaultValue = "kinds",
             description =
                     "Class set when the dataset is generated: kinds (default: five kinds of"
-                            + " motion), directions or speeds (see gen-dataset).")
+                            + " motion), directions, speeds or layers (see gen-dataset).")
     String set;
 
     @Option(
@@ -151,12 +151,15 @@ public final class EvalCommand implements Callable<Integer> {
             dataset = Path.of("bimm-data", defaultDatasetName());
         }
         if (!Files.isDirectory(dataset.resolve("train"))) {
-            int n =
-                    MotionDataset.generate(
-                            dataset,
-                            MotionDataset.Settings.defaults(
-                                            io.bimm.flink.dataset.MotionClass.set(set))
-                                    .withShapes(shapes));
+            MotionDataset.Settings settings;
+            try {
+                settings =
+                        MotionDataset.Settings.defaults(io.bimm.flink.dataset.MotionClass.set(set))
+                                .withShapes(shapes);
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage());
+            }
+            int n = MotionDataset.generate(dataset, settings);
             System.out.println("generated " + n + " clips in " + dataset);
         }
         LabeledClips train = LabeledClips.scan(dataset.resolve("train"), null);

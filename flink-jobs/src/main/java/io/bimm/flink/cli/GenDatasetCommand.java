@@ -60,7 +60,9 @@ public final class GenDatasetCommand implements Callable<Integer> {
                     "directions (default: right, left, up, down, expand, contract), kinds"
                             + " (still, translate, scale, spin, drift; each in a random direction)"
                             + " or speeds (still, slow, steady, fast, rapid: translation in a"
-                            + " random direction at 0.5, 1, 2 or 4 times a drawn base speed).")
+                            + " random direction at 0.5, 1, 2 or 4 times a drawn base speed)"
+                            + " or layers (neither, red, blue, both: which of two transparent"
+                            + " colour layers over a static grey texture move).")
     String set;
 
     @Option(

@@ -5,9 +5,10 @@ import java.util.Locale;
 /**
  * The classes of the generated motion sets. Set {@code directions}: four translation directions and
  * two of scaling. Set {@code kinds}: five kinds of motion, each in a random direction: none, a
- * translation, a scaling, a rotation, the texture drifting inside a still outline. Appearance
- * (shape, textures, colours, speed, position) is drawn the same way for every class, so only the
- * motion tells them apart.
+ * translation, a scaling, a rotation, the texture drifting inside a still outline. Set {@code
+ * speeds}: none, or a translation at half, one, two or four times a drawn speed. Set {@code
+ * layers}: which of two transparent colour layers move. Appearance (shape, textures, colours,
+ * speed, position) is drawn the same way for every class, so only the motion tells them apart.
  */
 public enum MotionClass {
     RIGHT(1, 0, 0),
@@ -24,7 +25,11 @@ public enum MotionClass {
     SLOW(0, 0, 0),
     STEADY(0, 0, 0),
     FAST(0, 0, 0),
-    RAPID(0, 0, 0);
+    RAPID(0, 0, 0),
+    NEITHER(0, 0, 0),
+    RED(0, 0, 0),
+    BLUE(0, 0, 0),
+    BOTH(0, 0, 0);
 
     /** The class set of direction (the default of {@code bimm gen-dataset}). */
     public static final java.util.List<MotionClass> DIRECTIONS =
@@ -41,7 +46,14 @@ public enum MotionClass {
     public static final java.util.List<MotionClass> SPEEDS =
             java.util.List.of(STILL, SLOW, STEADY, FAST, RAPID);
 
-    /** A class set by name: {@code directions}, {@code kinds} or {@code speeds}. */
+    /**
+     * The class set of layers: a red and a blue transparent texture layer over a static grey
+     * texture; the class says which layers move ({@link LayerVideo}).
+     */
+    public static final java.util.List<MotionClass> LAYERS =
+            java.util.List.of(NEITHER, RED, BLUE, BOTH);
+
+    /** A class set by name: {@code directions}, {@code kinds}, {@code speeds} or {@code layers}. */
     public static java.util.List<MotionClass> set(String name) {
         switch (name) {
             case "directions":
@@ -50,9 +62,13 @@ public enum MotionClass {
                 return KINDS;
             case "speeds":
                 return SPEEDS;
+            case "layers":
+                return LAYERS;
             default:
                 throw new IllegalArgumentException(
-                        "Unknown class set '" + name + "', expected directions, kinds or speeds.");
+                        "Unknown class set '"
+                                + name
+                                + "', expected directions, kinds, speeds or layers.");
         }
     }
 
@@ -86,6 +102,21 @@ public enum MotionClass {
     /** Whether this is one of the speed set's moving classes. */
     boolean translatesAtSpeed() {
         return this == SLOW || this == STEADY || this == FAST || this == RAPID;
+    }
+
+    /** Whether this is one of the layer set's classes. */
+    boolean isLayerClass() {
+        return this == NEITHER || this == RED || this == BLUE || this == BOTH;
+    }
+
+    /** In the layer set, whether the red layer moves. */
+    boolean redMoves() {
+        return this == RED || this == BOTH;
+    }
+
+    /** In the layer set, whether the blue layer moves. */
+    boolean blueMoves() {
+        return this == BLUE || this == BOTH;
     }
 
     /** The folder name: the class name in lower case. */

@@ -58,6 +58,12 @@ public final class MotionDataset {
             if (shapes < 1) {
                 throw new IllegalArgumentException("Need at least one shape per clip: " + shapes);
             }
+            if (classes.stream().anyMatch(MotionClass::isLayerClass)
+                    && (shapes != 1 || !classes.stream().allMatch(MotionClass::isLayerClass))) {
+                throw new IllegalArgumentException(
+                        "The layers set has no shapes (--shapes must stay 1) and mixes with no"
+                                + " other classes.");
+            }
             if (width < 32 || height < 32 || width % 2 != 0 || height % 2 != 0) {
                 throw new IllegalArgumentException(
                         "Frame size must be even and at least 32x32: " + width + "x" + height);
@@ -95,8 +101,11 @@ public final class MotionDataset {
                                             + (split.equals("train") ? 0 : 500_000L)
                                             + c.ordinal() * 10_007L
                                             + i);
-                    MotionVideo video =
-                            new MotionVideo(c, s.width(), s.height(), s.frames(), s.shapes(), rnd);
+                    RenderedClip video =
+                            c.isLayerClass()
+                                    ? new LayerVideo(c, s.width(), s.height(), rnd)
+                                    : new MotionVideo(
+                                            c, s.width(), s.height(), s.frames(), s.shapes(), rnd);
                     write(video, dir.resolve(String.format("%s-%04d.mp4", c.folder(), i)), s);
                     n++;
                 }
@@ -106,7 +115,7 @@ public final class MotionDataset {
     }
 
     /** Encodes one clip at 25 fps, near-lossless quality. */
-    static void write(MotionVideo video, Path file, Settings s) throws IOException {
+    static void write(RenderedClip video, Path file, Settings s) throws IOException {
         BufferedImage img = new BufferedImage(s.width(), s.height(), BufferedImage.TYPE_3BYTE_BGR);
         byte[] raster = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
         try (FFmpegFrameRecorder r =

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * equally likely in every class; scaling goes between 0.6 and 1.4 times the base size about a fixed
  * centre. Shapes are drawn in order, later ones over earlier ones. Frames are BGR uint8, row-major.
  */
-final class MotionVideo {
+final class MotionVideo implements RenderedClip {
 
     private final int w;
     private final int h;
@@ -86,8 +86,8 @@ final class MotionVideo {
         return background.clone();
     }
 
-    /** Frame {@code t} as BGR bytes. */
-    byte[] frame(int t) {
+    @Override
+    public byte[] frame(int t) {
         byte[] out = background.clone();
         double progress = frames <= 1 ? 0 : (double) t / (frames - 1);
         for (Sprite s : sprites) {

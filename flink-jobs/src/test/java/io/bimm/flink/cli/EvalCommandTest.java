@@ -38,6 +38,28 @@ class EvalCommandTest {
     }
 
     @Test
+    void namesTheLayersSetsDatasetAndRefusesUnknownSetsAndShapedLayers() {
+        assertThat(parse("--set", "layers").defaultDatasetName()).isEqualTo("motion-layers");
+        EvalCommand unknown =
+                parse("--set", "colours", "--dataset", dir.resolve("none").toString());
+        assertThatThrownBy(unknown::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("expected directions, kinds, speeds or layers");
+        EvalCommand shaped =
+                parse(
+                        "--set",
+                        "layers",
+                        "--shapes",
+                        "3",
+                        "--dataset",
+                        dir.resolve("none").toString());
+        assertThatThrownBy(shaped::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("--shapes must stay 1");
+        assertThat(dir.resolve("none")).doesNotExist();
+    }
+
+    @Test
     void refusesToReuseCheckpointsPretrainedWithOtherSettings() throws Exception {
         Path data = dir.resolve("motion");
         MotionDataset.generate(

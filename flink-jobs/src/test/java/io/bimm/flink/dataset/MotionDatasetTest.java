@@ -1,6 +1,7 @@
 package io.bimm.flink.dataset;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bimm.flink.decode.ClipDecoder;
 import io.bimm.flink.decode.DecodeOptions;
@@ -134,6 +135,81 @@ class MotionDatasetTest {
             }
             assertThat(count(objectMask(crowd, 0))).isGreaterThan(2 * W * W / 5);
         }
+    }
+
+    @Test
+    void layerClassesMoveTheirColourLayersOnlyOverTheSameFirstFrame() {
+        for (int seed = 0; seed < 3; seed++) {
+            byte[] first = null;
+            for (MotionClass c : MotionClass.LAYERS) {
+                LayerVideo v = new LayerVideo(c, W, W, new SplittableRandom(seed));
+                byte[] a = v.frame(0);
+                byte[] b = v.frame(6);
+                // BGR bytes: channel 0 blue, 1 green (static grey texture only), 2 red
+                double blue = changedFraction(a, b, 0);
+                double red = changedFraction(a, b, 2);
+                assertThat(changedFraction(a, b, 1)).as(c + " green").isZero();
+                if (c.redMoves()) {
+                    assertThat(red).as(c + " red, seed " + seed).isGreaterThan(0.6);
+                } else {
+                    assertThat(red).as(c + " red, seed " + seed).isZero();
+                }
+                if (c.blueMoves()) {
+                    assertThat(blue).as(c + " blue, seed " + seed).isGreaterThan(0.6);
+                } else {
+                    assertThat(blue).as(c + " blue, seed " + seed).isZero();
+                }
+                double[] vel = v.velocities();
+                for (int layer = 0; layer < 2; layer++) {
+                    double speed = Math.hypot(vel[2 * layer], vel[2 * layer + 1]);
+                    boolean moves = layer == 0 ? c.redMoves() : c.blueMoves();
+                    // 1.5-3 px per frame at 128 px
+                    assertThat(speed).isBetween(moves ? 0.75 : 0, moves ? 1.5 : 0);
+                }
+                // appearance is drawn alike in every class: the first frame is the same picture
+                if (first == null) {
+                    first = a;
+                } else {
+                    assertThat(a).as(c + " frame 0, seed " + seed).isEqualTo(first);
+                }
+                // the static grey texture gives the frame most of its contrast in every class
+                assertThat(changedFraction(a, v.frame(0), 1)).isZero();
+            }
+        }
+        assertThat(MotionClass.set("layers")).isEqualTo(MotionClass.LAYERS);
+        assertThatThrownBy(() -> MotionDataset.Settings.defaults(MotionClass.LAYERS).withShapes(2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--shapes");
+    }
+
+    @Test
+    void layerFilesDecode() throws Exception {
+        int n =
+                MotionDataset.generate(
+                        dir, new MotionDataset.Settings(1, 1, W, W, 16, 3, MotionClass.LAYERS));
+        assertThat(n).isEqualTo(8);
+        DecodeOptions det =
+                DecodeOptions.builder()
+                        .optSize(32)
+                        .optFrames(4)
+                        .optStride(4)
+                        .optDeterministic(true)
+                        .build();
+        try (ClipDecoder decoder = new ClipDecoder(det)) {
+            DecodedClip clip =
+                    decoder.decode(
+                            Files.readAllBytes(dir.resolve("val/both/both-0000.mp4")), "x", 0, 0);
+            assertThat(clip.frameCount()).isEqualTo(16);
+        }
+    }
+
+    /** The fraction of pixels whose channel {@code ch} (0-2, BGR) differs between a and b. */
+    private static double changedFraction(byte[] a, byte[] b, int ch) {
+        int n = 0;
+        for (int i = ch; i < a.length; i += 3) {
+            n += a[i] != b[i] ? 1 : 0;
+        }
+        return n / (a.length / 3.0);
     }
 
     private static int changedPixels(byte[] a, byte[] b) {
