@@ -188,19 +188,9 @@ class MotionDatasetTest {
                 MotionDataset.generate(
                         dir, new MotionDataset.Settings(1, 1, W, W, 16, 3, MotionClass.LAYERS));
         assertThat(n).isEqualTo(8);
-        DecodeOptions det =
-                DecodeOptions.builder()
-                        .optSize(32)
-                        .optFrames(4)
-                        .optStride(4)
-                        .optDeterministic(true)
-                        .build();
-        try (ClipDecoder decoder = new ClipDecoder(det)) {
-            DecodedClip clip =
-                    decoder.decode(
-                            Files.readAllBytes(dir.resolve("val/both/both-0000.mp4")), "x", 0, 0);
-            assertThat(clip.frameCount()).isEqualTo(16);
-        }
+        DecodedClip clip = decode(dir.resolve("val/both/both-0000.mp4"));
+        assertThat(clip.frameCount()).isEqualTo(16);
+        assertThat(clip.x()).hasNumberOfRows(4);
     }
 
     /** The fraction of pixels whose channel {@code ch} (0-2, BGR) differs between a and b. */
@@ -238,6 +228,18 @@ class MotionDatasetTest {
             assertThat(dir.resolve("val").resolve(c.folder()).resolve(c.folder() + "-0000.mp4"))
                     .exists();
         }
+        DecodedClip clip = decode(dir.resolve("train/left/left-0000.mp4"));
+        assertThat(clip.frameCount()).isEqualTo(16);
+        assertThat(clip.x()).hasNumberOfRows(4);
+        // the same settings give the same files
+        Path again = dir.resolve("again");
+        MotionDataset.generate(again, new MotionDataset.Settings(2, 1, W, W, 16, 3));
+        assertThat(Files.readAllBytes(again.resolve("val/up/up-0000.mp4")))
+                .isEqualTo(Files.readAllBytes(dir.resolve("val/up/up-0000.mp4")));
+    }
+
+    /** Decodes a written clip as ingested clips are: 4 frames, stride 4, 32 px, deterministic. */
+    private static DecodedClip decode(Path file) throws Exception {
         DecodeOptions det =
                 DecodeOptions.builder()
                         .optSize(32)
@@ -246,17 +248,8 @@ class MotionDatasetTest {
                         .optDeterministic(true)
                         .build();
         try (ClipDecoder decoder = new ClipDecoder(det)) {
-            DecodedClip clip =
-                    decoder.decode(
-                            Files.readAllBytes(dir.resolve("train/left/left-0000.mp4")), "x", 0, 0);
-            assertThat(clip.frameCount()).isEqualTo(16);
-            assertThat(clip.x()).hasNumberOfRows(4);
+            return decoder.decode(Files.readAllBytes(file), "x", 0, 0);
         }
-        // the same settings give the same files
-        Path again = dir.resolve("again");
-        MotionDataset.generate(again, new MotionDataset.Settings(2, 1, W, W, 16, 3));
-        assertThat(Files.readAllBytes(again.resolve("val/up/up-0000.mp4")))
-                .isEqualTo(Files.readAllBytes(dir.resolve("val/up/up-0000.mp4")));
     }
 
     /** The circular shift (dx, dy), each within +-range, that best maps mask a onto mask b. */
