@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 /**
  * Renders one clip of the {@code layers} set: two transparent full-frame layers, a smooth red and a
  * smooth blue texture (each a sum of six gratings of period 16-32 px at 128 px), over a static grey
- * texture four times as fine (period 6.4-16 px) with its own contrast and brightness. The class
+ * texture about twice as fine (period 6.4-16 px) with its own contrast and brightness. The class
  * says which colour layers move: {@code neither}, {@code red}, {@code blue} or {@code both}; a
  * moving layer translates at 1.5-3 px per frame (at 128 px) in its own random direction.
  *
@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
  * is there: every appearance draw (textures, levels, the grey layer's contrast and brightness) and
  * every motion draw (each layer's direction and speed) is made for every class in the same order,
  * so frame 0 of a clip is the same picture in all four classes. The static grey texture carries
- * most of each frame's contrast and changes from clip to clip; it adds nothing to SPEC 2's motion
- * target ({@code |x_i - y_i|}), which only the colour layers move.
+ * most of each frame's edges (spatial gradient energy) and changes from clip to clip; it adds
+ * nothing to SPEC 2's motion target ({@code |x_i - y_i|}), which only the colour layers move.
  */
 final class LayerVideo implements RenderedClip {
 

@@ -106,7 +106,7 @@ public enum MotionClass {
 
     /** Whether this is one of the layer set's classes. */
     boolean isLayerClass() {
-        return this == NEITHER || this == RED || this == BLUE || this == BOTH;
+        return LAYERS.contains(this);
     }
 
     /** In the layer set, whether the red layer moves. */
