@@ -3,7 +3,11 @@ package io.bimm.schemas;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -17,16 +21,24 @@ import org.apache.avro.specific.SpecificRecordBase;
  * written by any earlier release is resolved to the current class. Instances are cheap to copy and
  * serializable (Flink ships them inside its schemas); the Avro coders are built lazily.
  *
+ * <p>Bytes to decode are untrusted: before Avro reads them, every length and item count they
+ * declare is checked against the bytes present ({@link AvroBounds}), so a short record that
+ * declares a huge string is a clear {@link AvroCodecException}, never a huge allocation.
+ *
  * @param <T> the generated record class
  */
 public final class AvroCodec<T extends SpecificRecordBase> implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** Single-object encoding: marker {@code C3 01}, then the 8-byte fingerprint (LE). */
+    private static final int HEADER_BYTES = 10;
+
     private final Class<T> type;
     private transient Schema schema;
     private transient BinaryMessageEncoder<T> encoder;
     private transient BinaryMessageDecoder<T> decoder;
+    private transient Map<Long, Schema> writers;
 
     private AvroCodec(Class<T> type) {
         this.type = type;
@@ -72,6 +84,7 @@ public final class AvroCodec<T extends SpecificRecordBase> implements Serializab
             throw new AvroCodecException("Cannot decode " + type.getSimpleName() + ": no bytes");
         }
         try {
+            AvroBounds.check(writerSchema(bytes), bytes, HEADER_BYTES);
             return decoder().decode(bytes);
         } catch (IOException | RuntimeException e) {
             throw new AvroCodecException(
@@ -85,9 +98,39 @@ public final class AvroCodec<T extends SpecificRecordBase> implements Serializab
         }
     }
 
+    /** The writer schema the header's fingerprint names. */
+    private Schema writerSchema(byte[] bytes) {
+        if (bytes.length < HEADER_BYTES || (bytes[0] & 0xff) != 0xC3 || (bytes[1] & 0xff) != 0x01) {
+            throw new AvroCodecException("not Avro single-object encoding (no C3 01 header)");
+        }
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        Schema writer = writers().get(fingerprint);
+        if (writer == null) {
+            throw new AvroCodecException(
+                    "unknown schema fingerprint "
+                            + Long.toHexString(fingerprint)
+                            + ", not a shipped version of "
+                            + type.getSimpleName());
+        }
+        return writer;
+    }
+
     /** Teaches the decoder one more writer schema, e.g. a version another producer used. */
     public void addWriterSchema(Schema writerSchema) {
         decoder().addSchema(writerSchema);
+        writers().put(SchemaNormalization.parsingFingerprint64(writerSchema), writerSchema);
+    }
+
+    private Map<Long, Schema> writers() {
+        if (writers == null) {
+            Map<Long, Schema> w = new HashMap<>();
+            w.put(SchemaNormalization.parsingFingerprint64(schema()), schema());
+            for (Schema old : SchemaHistory.versions(type.getSimpleName())) {
+                w.put(SchemaNormalization.parsingFingerprint64(old), old);
+            }
+            writers = w;
+        }
+        return writers;
     }
 
     private BinaryMessageEncoder<T> encoder() {
