@@ -1,15 +1,12 @@
 package io.bimm.flink.job;
 
 import io.bimm.schemas.AvroRecordTypeInfo;
-import io.bimm.schemas.AvroSerializationSchema;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Properties;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.util.OutputTag;
 
 /** The dead-letter side output every operator shares, and its Kafka sink. */
@@ -37,18 +34,14 @@ public final class DeadLetters {
                 .build();
     }
 
-    /** A Kafka sink writing dead letters to {@code topic}, at least once. */
-    public static KafkaSink<DeadLetter> sink(String bootstrap, String topic, Properties extra) {
-        return KafkaSink.<DeadLetter>builder()
-                .setBootstrapServers(bootstrap)
-                .setKafkaProducerConfig(extra)
-                .setRecordSerializer(
-                        KafkaRecordSerializationSchema.<DeadLetter>builder()
-                                .setTopic(topic)
-                                .setValueSerializationSchema(
-                                        new AvroSerializationSchema<>(DeadLetter.class))
-                                .build())
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .build();
+    /**
+     * A sink writing dead letters to {@code topic}, at least once, fitted to the topic's message
+     * size limit; a letter that cannot be sent is counted and logged, never fails the job ({@link
+     * DeadLetterSink}).
+     *
+     * @param extra Kafka client properties (security settings etc.)
+     */
+    public static Sink<DeadLetter> sink(String bootstrap, String topic, Properties extra) {
+        return new DeadLetterSink(bootstrap, topic, extra);
     }
 }
