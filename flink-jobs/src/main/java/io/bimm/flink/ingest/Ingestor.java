@@ -1,10 +1,13 @@
 package io.bimm.flink.ingest;
 
+import io.bimm.flink.job.DeadLetterTopicLimit;
 import io.bimm.flink.kafka.TopicAdmin;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
+import io.bimm.schemas.DeadLetterFitter;
 import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.ImageRecord;
+import io.bimm.schemas.OriginalBytesState;
 import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
 import java.io.IOException;
@@ -46,7 +49,7 @@ public final class Ingestor implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final AvroCodec<VideoClip> clipCodec = AvroCodec.of(VideoClip.class);
     private final AvroCodec<ImageRecord> imageCodec = AvroCodec.of(ImageRecord.class);
-    private final AvroCodec<DeadLetter> deadLetterCodec = AvroCodec.of(DeadLetter.class);
+    private DeadLetterFitter deadLetterFitter;
     private java.util.function.Consumer<VideoClip> clipListener = c -> {};
 
     /**
@@ -363,9 +366,15 @@ public final class Ingestor implements AutoCloseable {
 
     private void deadLetter(Path file, IngestReport.Rejection r) {
         byte[] original = new byte[0];
+        Long omittedSize = null;
+        OriginalBytesState state = OriginalBytesState.OMITTED;
         try {
-            if (Files.size(file) <= settings.maxClipBytes()) {
+            long size = Files.size(file);
+            if (size <= Math.min(settings.maxClipBytes(), settings.maxFileBytes())) {
                 original = Files.readAllBytes(file);
+                state = OriginalBytesState.COMPLETE; // the fitter adds size and SHA-256
+            } else {
+                omittedSize = size;
             }
         } catch (IOException ignored) {
             // unreadable: the dead letter still carries the name and reason
@@ -378,12 +387,36 @@ public final class Ingestor implements AutoCloseable {
                         .setMessage(file.getFileName() + ": " + r.message())
                         .setTimestamp(Instant.now())
                         .setOriginalBytes(ByteBuffer.wrap(original))
+                        .setOriginalSize(omittedSize)
+                        .setOriginalBytesState(state)
                         .build();
-        producer.send(
-                new ProducerRecord<>(
-                        settings.deadLetterTopic(),
-                        file.toUri().toString(),
-                        deadLetterCodec.encode(dl)));
+        String key = file.toUri().toString();
+        byte[] value =
+                deadLetterFitter()
+                        .fit(dl, key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                        .value();
+        producer.send(new ProducerRecord<>(settings.deadLetterTopic(), key, value));
+    }
+
+    /** Sized for the dead-letter topic's limit and this producer's, read once. */
+    private DeadLetterFitter deadLetterFitter() {
+        if (deadLetterFitter == null) {
+            Properties extra = new Properties();
+            extra.putAll(settings.kafkaProperties());
+            int topicLimit =
+                    DeadLetterTopicLimit.maxMessageBytes(
+                            settings.bootstrap(),
+                            settings.deadLetterTopic(),
+                            extra,
+                            java.time.Duration.ofSeconds(10));
+            int requestLimit =
+                    Integer.parseInt(
+                            producerProperties(settings)
+                                    .get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)
+                                    .toString());
+            deadLetterFitter = new DeadLetterFitter(Math.min(topicLimit, requestLimit));
+        }
+        return deadLetterFitter;
     }
 
     /** First 16 bytes of the SHA-256 of the content, in hex: the same file, the same ids. */

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Reads a topic's effective {@code max.message.bytes}, the size every dead letter must fit. */
-final class DeadLetterTopicLimit {
+public final class DeadLetterTopicLimit {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterTopicLimit.class);
 
@@ -30,7 +30,8 @@ final class DeadLetterTopicLimit {
      *
      * @param extra client properties (security settings); admin ones are used
      */
-    static int maxMessageBytes(String bootstrap, String topic, Properties extra, Duration timeout) {
+    public static int maxMessageBytes(
+            String bootstrap, String topic, Properties extra, Duration timeout) {
         Properties p = new Properties();
         extra.forEach(
                 (k, v) -> {
