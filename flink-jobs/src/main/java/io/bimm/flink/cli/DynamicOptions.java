@@ -93,8 +93,7 @@ public final class DynamicOptions {
             return;
         }
         if (definedKeys().contains(key)) {
-            throw new IllegalArgumentException(
-                    "option '" + key + "' does not apply to this command (see its --help).");
+            throw new IllegalArgumentException("option '" + key + "' is not read by this command.");
         }
         String best = closest(key, accepted.keySet());
         throw new IllegalArgumentException(

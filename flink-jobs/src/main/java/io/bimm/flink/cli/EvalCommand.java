@@ -150,6 +150,11 @@ public final class EvalCommand implements Callable<Integer> {
         if (shapes < 1) {
             throw new UserException("--shapes must be positive.");
         }
+        try {
+            Stage.of(stage);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--stage: " + e.getMessage());
+        }
         if (dataset == null) {
             dataset = Path.of("bimm-data", defaultDatasetName());
         }

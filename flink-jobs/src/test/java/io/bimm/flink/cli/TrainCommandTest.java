@@ -51,7 +51,7 @@ class TrainCommandTest {
         assertThat(far.err).startsWith("bimm: unknown option 'model.zzzzzzzzzzzz'.\n");
         Run other = run("train", "-D", "prep.size=112");
         assertThat(other.exit).isEqualTo(2);
-        assertThat(other.err).contains("option 'prep.size' does not apply to this command");
+        assertThat(other.err).contains("option 'prep.size' is not read by this command.");
     }
 
     @Test
