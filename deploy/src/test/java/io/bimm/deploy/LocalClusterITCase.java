@@ -8,6 +8,7 @@ import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
+import io.bimm.model.Preset;
 import io.bimm.schemas.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -102,7 +103,7 @@ class LocalClusterITCase {
     private static Configuration jobConf(String bootstrap, Path ckpt, long maxSteps) {
         Configuration conf = new Configuration();
         conf.set(TrainJobOptions.BOOTSTRAP, bootstrap);
-        conf.set(TrainJobOptions.PRESET, "tiny");
+        conf.set(TrainJobOptions.PRESET, Preset.TINY);
         conf.set(TrainJobOptions.BATCH_SIZE, 2);
         conf.set(TrainJobOptions.CHECKPOINT_DIR, ckpt.toString());
         conf.set(TrainJobOptions.CHECKPOINT_EVERY, 0);

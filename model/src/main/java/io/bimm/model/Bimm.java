@@ -39,8 +39,7 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
     private final BimmConfig config;
     private final NDManager manager;
     private final List<TransformerBlock> sharedBlocks = new ArrayList<>();
-    private final StagedEncoder ventral;
-    private final StagedEncoder dorsal;
+    private final Map<Branch, StagedEncoder> encoders = new EnumMap<>(Branch.class);
     private final Map<Target, StageDecoder> decoders = new EnumMap<>(Target.class);
 
     private Bimm(BimmConfig config, NDManager manager) {
@@ -56,8 +55,9 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
                                     .optMlpRatio(config.getMlpRatio())
                                     .build()));
         }
-        ventral = addChildBlock("ventral", encoder(1, config.getImageTokens()));
-        dorsal = addChildBlock("dorsal", encoder(2, config.getVideoTokens()));
+        for (Branch b : Branch.values()) {
+            encoders.put(b, addChildBlock(b.key(), encoder(b)));
+        }
         for (Target t : Target.values()) {
             decoders.put(
                     t,
@@ -69,10 +69,7 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
                                             config.getDecoderDim(),
                                             config.getDecoderHeads(),
                                             config.getDecoderDepth(t.level()))
-                                    .setTokens(
-                                            t.dorsal()
-                                                    ? config.getVideoTokens()
-                                                    : config.getImageTokens())
+                                    .setTokens(config.getTokens(t.branch()))
                                     .setTargetDim(t.dim())
                                     .optMlpRatio(config.getMlpRatio())
                                     .build()));
@@ -83,12 +80,12 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
         }
     }
 
-    private StagedEncoder encoder(int frames, int tokens) {
+    private StagedEncoder encoder(Branch branch) {
         return StagedEncoder.builder()
                 .setDim(config.getEmbedDim(), config.getHeads())
                 .setSplits(config.getSplits())
-                .setTokens(tokens)
-                .optFrames(frames)
+                .setTokens(config.getTokens(branch))
+                .optFrames(branch.tubelet())
                 .optMlpRatio(config.getMlpRatio())
                 .optSharedBlocks(sharedBlocks)
                 .build();
@@ -120,8 +117,8 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
     }
 
     /** The encoder of one branch. */
-    public StagedEncoder getEncoder(boolean dorsalBranch) {
-        return dorsalBranch ? dorsal : ventral;
+    public StagedEncoder getEncoder(Branch branch) {
+        return encoders.get(branch);
     }
 
     /**
@@ -160,14 +157,13 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
     public Set<Parameter> parametersOf(Stage stage) {
         Set<Parameter> out = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Block> blocks = new ArrayList<>(sharedBlocks);
-        if (stage.usesVentral()) {
-            blocks.add(ventral);
-        }
-        if (stage.usesDorsal()) {
-            blocks.add(dorsal);
+        for (Branch b : Branch.values()) {
+            if (stage.uses(b)) {
+                blocks.add(encoders.get(b));
+            }
         }
         for (Target t : Target.values()) {
-            if (config.isTargetOn(t) && (t.dorsal() ? stage.usesDorsal() : stage.usesVentral())) {
+            if (config.isTargetOn(t) && stage.uses(t.branch())) {
                 blocks.add(decoders.get(t));
             }
         }
@@ -180,11 +176,11 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
     /** Encoder of one branch on visible tokens: {@code h1, h2, h3}, each {@code (B, K, D)}. */
     public NDList forwardEncoder(
             ParameterStore ps,
-            boolean dorsalBranch,
+            Branch branch,
             NDArray pixels,
             NDArray visibleIdx,
             boolean training) {
-        return getEncoder(dorsalBranch).forward(ps, new NDList(pixels, visibleIdx), training);
+        return getEncoder(branch).forward(ps, new NDList(pixels, visibleIdx), training);
     }
 
     /** Decoder of one target: predictions {@code (B, M, C)} for the masked tokens. */
@@ -231,17 +227,16 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         Map<Target, NDArray> losses = new EnumMap<>(Target.class);
         NDArray total = null;
-        for (boolean dorsalBranch : new boolean[] {false, true}) {
-            String p = dorsalBranch ? "dorsal_" : "ventral_";
-            if (!inputs.contains(p + "pixels")) {
+        for (Branch b : Branch.values()) {
+            if (!inputs.contains(b.key("pixels"))) {
                 continue;
             }
-            NDArray vis = inputs.get(p + "visible_idx");
-            NDArray masked = inputs.get(p + "masked_idx");
-            NDList h = forwardEncoder(ps, dorsalBranch, inputs.get(p + "pixels"), vis, training);
+            NDArray vis = inputs.get(b.key("visible_idx"));
+            NDArray masked = inputs.get(b.key("masked_idx"));
+            NDList h = forwardEncoder(ps, b, inputs.get(b.key("pixels")), vis, training);
             NDArray branch = null;
             for (int level = 0; level < 3; level++) {
-                Target t = Target.of(dorsalBranch, level);
+                Target t = b.target(level);
                 if (!config.isTargetOn(t)) {
                     continue;
                 }
@@ -254,7 +249,7 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
             if (branch == null) {
                 continue;
             }
-            if (dorsalBranch) {
+            if (b == Branch.DORSAL) {
                 branch = NdOps.mulScalar(branch, config.getLambda());
             }
             total = total == null ? branch : total.add(branch);
@@ -278,8 +273,9 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
         for (TransformerBlock b : sharedBlocks) {
             b.initialize(m, dataType, tokens);
         }
-        ventral.initialize(m, dataType, new Shape(1, 1, 16, 16, 3));
-        dorsal.initialize(m, dataType, new Shape(1, 1, 2, 16, 16, 3));
+        // one token of uint8 pixels: (B, N, 16, 16, 3) for patches, (B, N, 2, 16, 16, 3) tubelets
+        encoders.get(Branch.VENTRAL).initialize(m, dataType, new Shape(1, 1, 16, 16, 3));
+        encoders.get(Branch.DORSAL).initialize(m, dataType, new Shape(1, 1, 2, 16, 16, 3));
         for (StageDecoder dec : decoders.values()) {
             dec.initialize(m, dataType, tokens, new Shape(1), new Shape(1));
         }
@@ -296,8 +292,9 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
      * halving it.
      */
     public void inflateDorsalFromVentral() {
-        List<Parameter> from = new ArrayList<>(ventral.getParameters().values());
-        List<Parameter> to = new ArrayList<>(dorsal.getParameters().values());
+        List<Parameter> from =
+                new ArrayList<>(encoders.get(Branch.VENTRAL).getParameters().values());
+        List<Parameter> to = new ArrayList<>(encoders.get(Branch.DORSAL).getParameters().values());
         if (from.size() != to.size()) {
             throw new IllegalStateException("Ventral and dorsal encoders differ in structure.");
         }

@@ -144,6 +144,11 @@ public final class BimmConfig {
         return frames / TUBELET * getImageTokens();
     }
 
+    /** Input tokens of a branch's encoder: {@link #getImageTokens} or {@link #getVideoTokens}. */
+    public int getTokens(Branch branch) {
+        return branch == Branch.VENTRAL ? getImageTokens() : getVideoTokens();
+    }
+
     /** Masked ventral tokens {@code Mv = floor(rv Ni)}. */
     public int getVentralMasked() {
         return (int) Math.floor(ventralMaskRatio * getImageTokens());

@@ -1,20 +1,24 @@
 package io.bimm.model;
 
+import java.util.Locale;
+
 /** The six prediction targets (SPEC 2), one per branch stage, with their per-token sizes. */
 public enum Target {
-    VENTRAL_GABOR(0, 32, false, 1),
-    VENTRAL_CONTOUR(1, 256, true, 1),
-    VENTRAL_RGB(2, 768, true, 255),
-    DORSAL_GABOR(0, 64, false, 1),
-    DORSAL_CONTOUR(1, 512, true, 1),
-    DORSAL_MOTION(2, 1536, true, 255);
+    VENTRAL_GABOR(Branch.VENTRAL, 0, 32, false, 1),
+    VENTRAL_CONTOUR(Branch.VENTRAL, 1, 256, true, 1),
+    VENTRAL_RGB(Branch.VENTRAL, 2, 768, true, 255),
+    DORSAL_GABOR(Branch.DORSAL, 0, 64, false, 1),
+    DORSAL_CONTOUR(Branch.DORSAL, 1, 512, true, 1),
+    DORSAL_MOTION(Branch.DORSAL, 2, 1536, true, 255);
 
+    private final Branch branch;
     private final int level;
     private final int dim;
     private final boolean normalized;
     private final float divisor;
 
-    Target(int level, int dim, boolean normalized, float divisor) {
+    Target(Branch branch, int level, int dim, boolean normalized, float divisor) {
+        this.branch = branch;
         this.level = level;
         this.dim = dim;
         this.normalized = normalized;
@@ -69,18 +73,24 @@ public enum Target {
     /** A token's mean, unbiased variance and normalizing deviation {@code sqrt(var + 1e-6)}. */
     public record TokenStats(double mean, double variance, double deviation) {}
 
-    /** Whether the target belongs to the dorsal branch. */
-    public boolean dorsal() {
-        return ordinal() >= 3;
+    /** The branch whose decoder predicts this target. */
+    public Branch branch() {
+        return branch;
     }
 
-    /** Lower-case key used in logs, manifests and loss maps, e.g. {@code ventral_gabor}. */
+    /**
+     * Key used in batches, logs, manifests and loss maps, in its branch's namespace, e.g. {@code
+     * ventral_gabor}.
+     */
     public String key() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return branch.key(name().substring(name().indexOf('_') + 1).toLowerCase(Locale.ROOT));
     }
 
-    /** The target of a branch at a stage level. */
-    public static Target of(boolean dorsal, int level) {
-        return values()[(dorsal ? 3 : 0) + level];
+    /** The target of a branch at a stage level (0, 1, 2). */
+    public static Target of(Branch branch, int level) {
+        if (level < 0 || level > 2) {
+            throw new IllegalArgumentException("Stage level must be 0, 1 or 2, not " + level);
+        }
+        return values()[branch.ordinal() * 3 + level];
     }
 }

@@ -83,10 +83,11 @@ class BimmTest {
             }
             assertThat(n).isEqualTo(Bimm.parameterCount(c));
             // partial sharing: both encoders hold the same first s2 block objects
-            assertThat(model.getEncoder(true).getBlocks().subList(0, 4))
-                    .containsExactlyElementsOf(model.getEncoder(false).getBlocks().subList(0, 4));
-            assertThat(model.getEncoder(true).getBlocks().get(4))
-                    .isNotSameAs(model.getEncoder(false).getBlocks().get(4));
+            assertThat(model.getEncoder(Branch.DORSAL).getBlocks().subList(0, 4))
+                    .containsExactlyElementsOf(
+                            model.getEncoder(Branch.VENTRAL).getBlocks().subList(0, 4));
+            assertThat(model.getEncoder(Branch.DORSAL).getBlocks().get(4))
+                    .isNotSameAs(model.getEncoder(Branch.VENTRAL).getBlocks().get(4));
         }
     }
 
@@ -159,7 +160,7 @@ class BimmTest {
             System.arraycopy(patch, 0, tubelet, 768, 768);
             ParameterStore ps = new ParameterStore(m, false);
             NDArray v =
-                    model.getEncoder(false)
+                    model.getEncoder(Branch.VENTRAL)
                             .getPatchEmbed()
                             .forward(
                                     ps,
@@ -169,7 +170,7 @@ class BimmTest {
                                     false)
                             .head();
             NDArray d =
-                    model.getEncoder(true)
+                    model.getEncoder(Branch.DORSAL)
                             .getPatchEmbed()
                             .forward(
                                     ps,
@@ -185,7 +186,7 @@ class BimmTest {
             }
             // the unshared blocks were copied too
             assertThat(
-                            model.getEncoder(true)
+                            model.getEncoder(Branch.DORSAL)
                                     .getBlocks()
                                     .get(5)
                                     .getMlp()
@@ -193,7 +194,7 @@ class BimmTest {
                                     .getArray()
                                     .toFloatArray())
                     .containsExactly(
-                            model.getEncoder(false)
+                            model.getEncoder(Branch.VENTRAL)
                                     .getBlocks()
                                     .get(5)
                                     .getMlp()

@@ -2,6 +2,7 @@ package io.bimm.flink.cli;
 
 import io.bimm.flink.ingest.IngestReport;
 import io.bimm.flink.train.TrainJobOptions;
+import io.bimm.model.Preset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -92,7 +93,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
 
             Configuration conf = new Configuration();
-            conf.set(TrainJobOptions.PRESET, "tiny");
+            conf.set(TrainJobOptions.PRESET, Preset.TINY);
             conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
             conf.set(TrainJobOptions.CHECKPOINT_DIR, checkpointDir.toString());
             conf.set(TrainJobOptions.CHECKPOINT_EVERY, checkpointEvery);

@@ -7,6 +7,7 @@ import io.bimm.flink.finetune.Progress;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.npy.NpyWriter;
 import io.bimm.model.Bimm;
+import io.bimm.model.Branch;
 import io.bimm.model.finetune.EncoderFeatures;
 import io.bimm.model.train.BimmTrainer;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean dorsal = FinetuneCommand.parseBranch(spec, branch);
+        Branch br = FinetuneCommand.parseBranch(spec, branch);
         if (draws <= 0 || (deterministic && draws != 1)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--draws must be 1 with --deterministic, and positive.");
@@ -123,14 +124,14 @@ public final class EmbedCommand implements Callable<Integer> {
                     for (int draw = 0; draw < draws; draw++) {
                         byte[] tokens;
                         try {
-                            tokens = sampler.tokens(f, dorsal, draw);
+                            tokens = sampler.tokens(f, br, draw);
                         } catch (DecodeException e) {
                             System.err.println(
                                     "rejected " + f + ": " + e.reason() + ": " + e.getMessage());
                             rejected++;
                             break;
                         }
-                        rows.add(EncoderFeatures.extract(model, dorsal, tokens, 1));
+                        rows.add(EncoderFeatures.extract(model, br, tokens, 1));
                         names.add(f + "\t" + draw);
                     }
                     progress.update(i + 1, files.size(), f.getFileName().toString());

@@ -9,6 +9,7 @@ import io.bimm.flink.finetune.Finetuning;
 import io.bimm.flink.finetune.LabeledClips;
 import io.bimm.flink.finetune.Progress;
 import io.bimm.flink.ingest.IngestReport;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.sample.SamplePipeline;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.flink.sample.TrivialLosses;
@@ -17,6 +18,8 @@ import io.bimm.flink.train.TrainJob;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
+import io.bimm.model.Preset;
 import io.bimm.model.Stage;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.train.MaskedBatch;
@@ -147,6 +150,11 @@ public final class EvalCommand implements Callable<Integer> {
         if (shapes < 1) {
             throw new UserException("--shapes must be positive.");
         }
+        try {
+            Stage.of(stage);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--stage: " + e.getMessage());
+        }
         if (dataset == null) {
             dataset = Path.of("bimm-data", defaultDatasetName());
         }
@@ -196,7 +204,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         Finetuning.Settings probe =
                 new Finetuning.Settings(
-                        true,
+                        Branch.DORSAL,
                         true,
                         probeEpochs,
                         32,
@@ -324,18 +332,18 @@ public final class EvalCommand implements Callable<Integer> {
     /** The training job's settings, without the broker and the checkpoint folder. */
     private Configuration jobConf() {
         Configuration conf = new Configuration();
-        conf.set(TrainJobOptions.PRESET, "tiny");
-        conf.set(TrainJobOptions.STAGE, stage);
+        conf.set(TrainJobOptions.PRESET, Preset.TINY);
+        conf.set(TrainJobOptions.STAGE, Stage.of(stage));
         conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
         conf.set(TrainJobOptions.BASE_LR, baseLr);
-        conf.set(TrainJobOptions.DORSAL_MASK_RATIO, maskRatio);
+        conf.set(PrepConfigOptions.DORSAL_MASK_RATIO, maskRatio);
         conf.set(TrainJobOptions.WARMUP_STEPS, Math.max(1, steps / 10));
         conf.set(TrainJobOptions.HORIZON_STEPS, steps);
         conf.set(TrainJobOptions.MAX_STEPS, steps);
         conf.set(TrainJobOptions.CHECKPOINT_EVERY, (int) Math.max(1, steps / 4));
         conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(60));
         conf.set(TrainJobOptions.GROUP_ID, "bimm-eval");
-        conf.set(TrainJobOptions.SEED, seed);
+        conf.set(PrepConfigOptions.SEED, seed);
         return conf;
     }
 

@@ -7,6 +7,7 @@ import io.bimm.flink.finetune.LabeledClips;
 import io.bimm.flink.finetune.Progress;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
 import io.bimm.model.Preset;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.train.BimmTrainer;
@@ -137,7 +138,7 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean dorsal = parseBranch(spec, branch);
+        Branch br = parseBranch(spec, branch);
         if ((checkpoint == null) == (randomInit == null)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "Give exactly one of --checkpoint DIR and --random-init.");
@@ -152,7 +153,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         try (Bimm model = openModel(checkpoint, randomInit, dev, seed)) {
             Finetuning.Settings s =
                     new Finetuning.Settings(
-                            dorsal,
+                            br,
                             linearProbe,
                             epochs,
                             batchSize,
@@ -199,15 +200,12 @@ public final class FinetuneCommand implements Callable<Integer> {
         }
     }
 
-    static boolean parseBranch(CommandLine.Model.CommandSpec spec, String branch) {
-        switch (branch) {
-            case "dorsal":
-                return true;
-            case "ventral":
-                return false;
-            default:
-                throw new CommandLine.ParameterException(
-                        spec.commandLine(), "--branch must be dorsal or ventral, not " + branch);
+    static Branch parseBranch(CommandLine.Model.CommandSpec spec, String branch) {
+        try {
+            return Branch.of(branch);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--branch must be dorsal or ventral, not " + branch);
         }
     }
 }

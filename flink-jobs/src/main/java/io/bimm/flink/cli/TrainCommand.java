@@ -10,7 +10,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.description.HtmlFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code bimm train}: the continuous training job, locally or on a Flink cluster. */
 @Command(
@@ -94,8 +97,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "-D",
             paramLabel = "KEY=VALUE",
-            description = "Any option below, or any Flink option.")
+            description =
+                    "Any option below, or any Flink option; an unknown key under prep., train.,"
+                            + " model., kafka. or fault. is refused.")
     Map<String, String> dynamic = new LinkedHashMap<>();
+
+    @Spec CommandSpec spec;
 
     /** The options with their defaults, for the help footer. */
     static String optionTable() {
@@ -104,7 +111,10 @@ public final class TrainCommand implements Callable<Integer> {
             sb.append(
                     String.format(
                             "  %-34s default %s%n",
-                            o.key(), o.hasDefaultValue() ? o.defaultValue() : "(none)"));
+                            o.key(),
+                            o.hasDefaultValue()
+                                    ? DynamicOptions.display(o.defaultValue())
+                                    : "(none)"));
             sb.append(String.format("      %s%n", plainText(o).replace("%", "%%")));
         }
         return sb.toString();
@@ -122,25 +132,37 @@ public final class TrainCommand implements Callable<Integer> {
                 .replace("&amp;", "&");
     }
 
-    /** The job's configuration: -D values, then the named flags on top. */
+    /**
+     * The job's configuration: -D values, then the named flags on top, checked as one set.
+     *
+     * @throws ParameterException (exit 2) naming an unknown key of the project's namespaces, with
+     *     the closest known one, or a value that does not parse
+     */
     Configuration configuration() {
-        Configuration conf = Configuration.fromMap(dynamic);
-        setIf(conf, TrainJobOptions.BOOTSTRAP, bootstrap);
-        setIf(conf, TrainJobOptions.CLIPS_TOPIC, topic);
-        setIf(conf, TrainJobOptions.PRESET, preset);
-        setIf(conf, TrainJobOptions.STAGE, stage);
-        setIf(conf, TrainJobOptions.INIT_FROM, initFrom);
-        setIf(conf, TrainJobOptions.DEVICE, device);
-        setIf(conf, TrainJobOptions.BATCH_SIZE, batchSize);
-        setIf(conf, TrainJobOptions.CHECKPOINT_DIR, checkpointDir);
-        setIf(conf, TrainJobOptions.CHECKPOINT_EVERY, checkpointEvery);
-        setIf(conf, TrainJobOptions.MAX_STEPS, maxSteps);
-        return conf;
+        Map<String, String> settings = new LinkedHashMap<>(dynamic);
+        putIf(settings, TrainJobOptions.BOOTSTRAP, bootstrap);
+        putIf(settings, TrainJobOptions.CLIPS_TOPIC, topic);
+        putIf(settings, TrainJobOptions.PRESET, preset);
+        putIf(settings, TrainJobOptions.STAGE, stage);
+        putIf(settings, TrainJobOptions.INIT_FROM, initFrom);
+        putIf(settings, TrainJobOptions.DEVICE, device);
+        putIf(settings, TrainJobOptions.BATCH_SIZE, batchSize);
+        putIf(settings, TrainJobOptions.CHECKPOINT_DIR, checkpointDir);
+        putIf(settings, TrainJobOptions.CHECKPOINT_EVERY, checkpointEvery);
+        putIf(settings, TrainJobOptions.MAX_STEPS, maxSteps);
+        try {
+            Configuration conf =
+                    DynamicOptions.accepting(TrainJobOptions.all()).configuration(settings);
+            TrainJobOptions.device(conf);
+            return conf;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
     }
 
-    private static <T> void setIf(Configuration conf, ConfigOption<T> option, T value) {
+    private static void putIf(Map<String, String> settings, ConfigOption<?> option, Object value) {
         if (value != null) {
-            conf.set(option, value);
+            settings.put(option.key(), value.toString());
         }
     }
 

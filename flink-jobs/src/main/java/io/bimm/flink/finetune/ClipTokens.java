@@ -4,6 +4,7 @@ import io.bimm.flink.decode.ClipDecoder;
 import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.decode.DecodedClip;
+import io.bimm.model.Branch;
 import io.bimm.model.finetune.Patchify;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,10 +47,10 @@ public final class ClipTokens implements AutoCloseable {
     }
 
     /** Token bytes of {@code file} for one branch; {@code draw} varies the random sampling. */
-    public byte[] tokens(Path file, boolean dorsal, int draw) throws IOException, DecodeException {
+    public byte[] tokens(Path file, Branch branch, int draw) throws IOException, DecodeException {
         int s = options.size();
         if (isImage(file)) {
-            if (dorsal) {
+            if (branch == Branch.DORSAL) {
                 throw new DecodeException(
                         io.bimm.schemas.DeadLetterReason.NOT_VIDEO,
                         file
@@ -59,7 +60,7 @@ public final class ClipTokens implements AutoCloseable {
         }
         byte[] data = Files.readAllBytes(file);
         DecodedClip clip = decoder.decode(data, file.getFileName().toString(), seed, draw);
-        if (dorsal) {
+        if (branch == Branch.DORSAL) {
             return Patchify.tubelets(clip.x(), s);
         }
         int frame =

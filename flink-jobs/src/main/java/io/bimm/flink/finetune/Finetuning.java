@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.model.Bimm;
+import io.bimm.model.Branch;
 import io.bimm.model.finetune.Accuracy;
 import io.bimm.model.finetune.EncoderFeatures;
 import io.bimm.model.finetune.FinetuneOptions;
@@ -28,7 +29,7 @@ public final class Finetuning {
 
     /** Settings of a run; {@code baseLr} null takes the defaults of {@link FinetuneOptions}. */
     public record Settings(
-            boolean dorsal,
+            Branch branch,
             boolean linearProbe,
             int epochs,
             int batchSize,
@@ -84,7 +85,7 @@ public final class Finetuning {
         }
         FinetuneOptions options = ob.build();
         Engine.getInstance().setRandomSeed((int) s.seed());
-        Finetuner ft = new Finetuner(model, s.dorsal(), classes, options);
+        Finetuner ft = new Finetuner(model, s.branch(), classes, options);
 
         DecodeOptions.Builder decode =
                 DecodeOptions.builder()
@@ -99,14 +100,14 @@ public final class Finetuning {
         float[] valFeatures = null;
         int d = model.getConfig().getEmbedDim();
         try (ClipTokens sampler = new ClipTokens(fixed, s.seed())) {
-            valTokens = val.tokens(sampler, s.dorsal(), 0, progress);
+            valTokens = val.tokens(sampler, s.branch(), 0, progress);
             if (s.linearProbe() || !s.augment()) {
-                trainTokens = train.tokens(sampler, s.dorsal(), 0, progress);
+                trainTokens = train.tokens(sampler, s.branch(), 0, progress);
             }
         }
         if (s.linearProbe()) {
-            trainFeatures = features(model, s.dorsal(), trainTokens, b, progress, "train");
-            valFeatures = features(model, s.dorsal(), valTokens, b, progress, "val");
+            trainFeatures = features(model, s.branch(), trainTokens, b, progress, "train");
+            valFeatures = features(model, s.branch(), valTokens, b, progress, "val");
             trainTokens = null;
             // MAE's linear probe puts a BatchNorm without affine before the head: with a frozen
             // encoder that is a fixed per-dimension standardization by training-set statistics.
@@ -133,7 +134,7 @@ public final class Finetuning {
             byte[][] epochTokens = trainTokens;
             if (!s.linearProbe() && s.augment()) {
                 try (ClipTokens sampler = new ClipTokens(random, s.seed())) {
-                    epochTokens = train.tokens(sampler, s.dorsal(), e, progress);
+                    epochTokens = train.tokens(sampler, s.branch(), e, progress);
                 }
             }
             int[] order = permutation(train.size(), shuffle);
@@ -204,7 +205,7 @@ public final class Finetuning {
 
     /** Frozen-encoder features {@code (N, D)} flat of every clip. */
     static float[] features(
-            Bimm model, boolean dorsal, byte[][] tokens, int b, Progress progress, String what) {
+            Bimm model, Branch branch, byte[][] tokens, int b, Progress progress, String what) {
         int d = model.getConfig().getEmbedDim();
         float[] out = new float[tokens.length * d];
         int[] all = new int[tokens.length];
@@ -213,7 +214,7 @@ public final class Finetuning {
         }
         for (int from = 0; from < tokens.length; from += b) {
             int n = Math.min(b, tokens.length - from);
-            float[] f = EncoderFeatures.extract(model, dorsal, concat(tokens, all, from, n), n);
+            float[] f = EncoderFeatures.extract(model, branch, concat(tokens, all, from, n), n);
             System.arraycopy(f, 0, out, from * d, n * d);
             if (progress != null) {
                 progress.update(from + n, tokens.length, "features " + what);
@@ -270,7 +271,7 @@ public final class Finetuning {
         json.addProperty("epoch", ep.epoch());
         json.addProperty("val_top1", ep.top1());
         json.addProperty("val_top5", ep.top5());
-        json.addProperty("branch", s.dorsal() ? "dorsal" : "ventral");
+        json.addProperty("branch", s.branch().key());
         json.addProperty("linear_probe", s.linearProbe());
         json.add("classes", new com.google.gson.Gson().toJsonTree(classes));
         json.add(

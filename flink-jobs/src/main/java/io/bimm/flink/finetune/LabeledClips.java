@@ -2,6 +2,7 @@ package io.bimm.flink.finetune;
 
 import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.ingest.InputFiles;
+import io.bimm.model.Branch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,12 +88,12 @@ public final class LabeledClips {
     }
 
     /** Every clip's token bytes for one branch and draw, in file order. */
-    public byte[][] tokens(ClipTokens sampler, boolean dorsal, int draw, Progress progress)
+    public byte[][] tokens(ClipTokens sampler, Branch branch, int draw, Progress progress)
             throws IOException {
         byte[][] out = new byte[files.size()][];
         for (int i = 0; i < files.size(); i++) {
             try {
-                out[i] = sampler.tokens(files.get(i), dorsal, draw);
+                out[i] = sampler.tokens(files.get(i), branch, draw);
             } catch (DecodeException e) {
                 throw new IOException(
                         "Cannot use " + files.get(i) + ": " + e.reason() + ": " + e.getMessage(),

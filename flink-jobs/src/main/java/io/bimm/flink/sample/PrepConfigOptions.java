@@ -7,7 +7,11 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
-/** Typed Flink options of the preprocessing (SPEC sections 1-3); the job and the CLI read these. */
+/**
+ * Typed Flink options of the preprocessing (SPEC sections 1-3): the one definition of every {@code
+ * prep.*} key the sampling, masking and input limits read; the training job and the CLI refer to
+ * these ({@code TrainJobOptions} adds only the job's own {@code prep.*} settings).
+ */
 public final class PrepConfigOptions {
     private PrepConfigOptions() {}
 
@@ -15,25 +19,31 @@ public final class PrepConfigOptions {
             ConfigOptions.key("prep.size")
                     .intType()
                     .defaultValue(224)
-                    .withDescription("Input size S in pixels, a multiple of 16.");
+                    .withDescription(
+                            "Input size S in pixels, a multiple of 16 (the training job takes S"
+                                    + " from model.preset).");
 
     public static final ConfigOption<Integer> FRAMES =
             ConfigOptions.key("prep.frames")
                     .intType()
                     .defaultValue(16)
-                    .withDescription("Sampled frames T per clip, even.");
+                    .withDescription(
+                            "Sampled frames T per clip, even (the training job takes T from"
+                                    + " model.preset).");
 
     public static final ConfigOption<Integer> STRIDE =
             ConfigOptions.key("prep.stride")
                     .intType()
                     .defaultValue(4)
-                    .withDescription("Temporal stride tau between sampled frames.");
+                    .withDescription("Temporal stride tau between sampled frames (SPEC 1).");
 
     public static final ConfigOption<Boolean> DETERMINISTIC =
             ConfigOptions.key("prep.deterministic")
                     .booleanType()
                     .defaultValue(false)
-                    .withDescription("Offset 1, scale 1, center crop, no flip, ventral frame 0.");
+                    .withDescription(
+                            "Deterministic sampling: offset 1, scale 1, center crop, no flip,"
+                                    + " ventral frame 0 (SPEC 1).");
 
     public static final ConfigOption<DecodeOptions.ShortClipPolicy> SHORT_CLIP_POLICY =
             ConfigOptions.key("prep.short-clip-policy")
@@ -45,19 +55,23 @@ public final class PrepConfigOptions {
             ConfigOptions.key("prep.ventral-mask-ratio")
                     .doubleType()
                     .defaultValue(0.75)
-                    .withDescription("Share of image tokens masked (random masking).");
+                    .withDescription(
+                            "Fraction of image tokens masked, random masking (SPEC 3; paper:"
+                                    + " 0.75).");
 
     public static final ConfigOption<Double> DORSAL_MASK_RATIO =
             ConfigOptions.key("prep.dorsal-mask-ratio")
                     .doubleType()
                     .defaultValue(0.9)
-                    .withDescription("Share of spatial positions masked (tube masking).");
+                    .withDescription(
+                            "Fraction of spatial positions tube-masked (SPEC 3; paper: 0.9).");
 
     public static final ConfigOption<Long> SEED =
             ConfigOptions.key("prep.seed")
                     .longType()
                     .defaultValue(0L)
-                    .withDescription("Run seed; crops and masks are a function of it.");
+                    .withDescription(
+                            "Run seed: crops and masks are a function of (seed, clip id, draw).");
 
     public static final ConfigOption<MemorySize> MAX_BYTES =
             ConfigOptions.key("prep.max-bytes")
@@ -100,10 +114,18 @@ public final class PrepConfigOptions {
 
     /** The preprocessing options from a Flink configuration. */
     public static PrepOptions read(ReadableConfig c) {
+        return read(c, c.get(SIZE), c.get(FRAMES));
+    }
+
+    /**
+     * The preprocessing options from a Flink configuration, at a size S and frame count T set
+     * elsewhere (the training job's model preset) instead of {@link #SIZE} and {@link #FRAMES}.
+     */
+    public static PrepOptions read(ReadableConfig c, int size, int frames) {
         DecodeOptions decode =
                 DecodeOptions.builder()
-                        .optSize(c.get(SIZE))
-                        .optFrames(c.get(FRAMES))
+                        .optSize(size)
+                        .optFrames(frames)
                         .optStride(c.get(STRIDE))
                         .optDeterministic(c.get(DETERMINISTIC))
                         .optShortClipPolicy(c.get(SHORT_CLIP_POLICY))

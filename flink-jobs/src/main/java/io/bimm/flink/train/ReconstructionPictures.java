@@ -1,6 +1,7 @@
 package io.bimm.flink.train;
 
 import io.bimm.flink.sample.TrainingSample;
+import io.bimm.model.Branch;
 import io.bimm.model.Target;
 import java.awt.Color;
 import java.awt.Font;
@@ -30,8 +31,8 @@ import javax.imageio.ImageIO;
  * tubelets), so its masked tokens are grey.
  */
 final class ReconstructionPictures {
-    static final String VENTRAL = "reconstruction-ventral.png";
-    static final String DORSAL = "reconstruction-dorsal.png";
+    static final String VENTRAL = fileName(Branch.VENTRAL);
+    static final String DORSAL = fileName(Branch.DORSAL);
 
     private static final int P = 16;
     static final int GAP = 4;
@@ -50,17 +51,19 @@ final class ReconstructionPictures {
     List<Path> write(TrainingSample s, Map<Target, float[]> predictions, Path dir)
             throws IOException {
         List<Path> out = new ArrayList<>();
-        if (predictions.containsKey(Target.VENTRAL_RGB)
-                || predictions.containsKey(Target.VENTRAL_CONTOUR)
-                || predictions.containsKey(Target.VENTRAL_GABOR)) {
-            out.add(save(ventral(s, predictions), dir.resolve(VENTRAL)));
-        }
-        if (predictions.containsKey(Target.DORSAL_MOTION)
-                || predictions.containsKey(Target.DORSAL_CONTOUR)
-                || predictions.containsKey(Target.DORSAL_GABOR)) {
-            out.add(save(dorsal(s, predictions), dir.resolve(DORSAL)));
+        for (Branch b : Branch.values()) {
+            if (predictions.keySet().stream().anyMatch(t -> t.branch() == b)) {
+                BufferedImage picture =
+                        b == Branch.VENTRAL ? ventral(s, predictions) : dorsal(s, predictions);
+                out.add(save(picture, dir.resolve(fileName(b))));
+            }
         }
         return out;
+    }
+
+    /** The picture of a branch, e.g. {@code reconstruction-ventral.png}. */
+    static String fileName(Branch branch) {
+        return "reconstruction-" + branch.key() + ".png";
     }
 
     BufferedImage ventral(TrainingSample s, Map<Target, float[]> pred) {

@@ -1,6 +1,5 @@
 package io.bimm.flink.train;
 
-import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.fault.FaultInjector;
 import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.job.ClipSources;
@@ -13,13 +12,11 @@ import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.PrepareSampleFunction;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.model.BimmConfig;
-import io.bimm.model.Preset;
 import io.bimm.model.Stage;
 import io.bimm.model.train.TrainOptions;
 import io.bimm.schemas.VideoClip;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -48,10 +45,10 @@ public final class TrainJob {
 
     /** The model config the options describe. */
     public static BimmConfig modelConfig(Configuration conf) {
-        return BimmConfig.builder(Preset.of(conf.get(TrainJobOptions.PRESET)))
+        return BimmConfig.builder(conf.get(TrainJobOptions.PRESET))
                 .optMaskRatios(
-                        conf.get(TrainJobOptions.VENTRAL_MASK_RATIO).floatValue(),
-                        conf.get(TrainJobOptions.DORSAL_MASK_RATIO).floatValue())
+                        conf.get(PrepConfigOptions.VENTRAL_MASK_RATIO).floatValue(),
+                        conf.get(PrepConfigOptions.DORSAL_MASK_RATIO).floatValue())
                 .build();
     }
 
@@ -70,15 +67,9 @@ public final class TrainJob {
         return b.build();
     }
 
-    /** The {@code train.stage} option as a {@link Stage}, with a clear message when it is none. */
+    /** The {@code train.stage} option. */
     public static Stage stage(Configuration conf) {
-        String s = conf.get(TrainJobOptions.STAGE);
-        try {
-            return Stage.valueOf(s.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "train.stage must be ventral, joint or dorsal, not '" + s + "'.");
-        }
+        return conf.get(TrainJobOptions.STAGE);
     }
 
     /**
@@ -86,25 +77,7 @@ public final class TrainJob {
      * limits on untrusted input ({@code prep.max-*}, {@code prep.short-clip-policy}).
      */
     public static PrepOptions prepOptions(Configuration conf, BimmConfig model) {
-        DecodeOptions decode =
-                DecodeOptions.builder()
-                        .optSize(model.getImageSize())
-                        .optFrames(model.getFrames())
-                        .optStride(conf.get(TrainJobOptions.STRIDE))
-                        .optDeterministic(conf.get(TrainJobOptions.DETERMINISTIC))
-                        .optShortClipPolicy(conf.get(PrepConfigOptions.SHORT_CLIP_POLICY))
-                        .optMaxBytes(conf.get(PrepConfigOptions.MAX_BYTES).getBytes())
-                        .optMaxWidth(conf.get(PrepConfigOptions.MAX_WIDTH))
-                        .optMaxHeight(conf.get(PrepConfigOptions.MAX_HEIGHT))
-                        .optMaxFrames(conf.get(PrepConfigOptions.MAX_FRAMES))
-                        .optMaxDecodeTime(conf.get(PrepConfigOptions.MAX_DECODE_TIME))
-                        .optSkipUnneeded(conf.get(PrepConfigOptions.SKIP_UNNEEDED_FRAMES))
-                        .build();
-        return new PrepOptions(
-                decode,
-                conf.get(TrainJobOptions.VENTRAL_MASK_RATIO),
-                conf.get(TrainJobOptions.DORSAL_MASK_RATIO),
-                conf.get(TrainJobOptions.SEED));
+        return PrepConfigOptions.read(conf, model.getImageSize(), model.getFrames());
     }
 
     /**
@@ -208,13 +181,12 @@ public final class TrainJob {
      * or when the topic cannot be described, the clips are rebalanced.
      */
     static boolean rebalance(Configuration conf, String bootstrap, String topic, int parallelism) {
-        String mode = conf.get(TrainJobOptions.PREP_REBALANCE).toLowerCase(Locale.ROOT);
-        switch (mode) {
-            case "always":
+        switch (conf.get(TrainJobOptions.PREP_REBALANCE)) {
+            case ALWAYS:
                 return true;
-            case "never":
+            case NEVER:
                 return false;
-            case "auto":
+            case AUTO:
                 if (parallelism <= 1) {
                     return false;
                 }
@@ -228,8 +200,7 @@ public final class TrainJob {
                         even ? "readers chained to the preprocessing" : "clips rebalanced");
                 return !even;
             default:
-                throw new IllegalArgumentException(
-                        "prep.rebalance must be auto, always or never, not '" + mode + "'.");
+                throw new IllegalStateException("Unknown prep.rebalance mode.");
         }
     }
 

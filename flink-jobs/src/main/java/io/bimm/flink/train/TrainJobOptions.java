@@ -1,14 +1,21 @@
 package io.bimm.flink.train;
 
+import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.sample.PrepConfigOptions;
+import io.bimm.model.Preset;
+import io.bimm.model.Stage;
+import io.bimm.model.train.DeviceSpec;
 import io.bimm.schemas.Topics;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
- * Every setting of the training job as a typed Flink option. {@code bimm train} shows them with
- * their defaults and sets any of them with {@code -D key=value}; the job reads the same options.
+ * The training job's own settings as typed Flink options; {@link #all()} adds the {@link
+ * PrepConfigOptions} and {@link FaultOptions} the job reads (each key is defined in exactly one
+ * class). {@code bimm train} shows them with their defaults and sets any of them with {@code -D
+ * key=value}; the job reads the same options.
  */
 public final class TrainJobOptions {
 
@@ -41,16 +48,16 @@ public final class TrainJobOptions {
                             "Consumer group; offsets are committed on Flink checkpoints, for"
                                     + " monitoring (Flink's own state holds the exact ones).");
 
-    public static final ConfigOption<String> PRESET =
+    public static final ConfigOption<Preset> PRESET =
             ConfigOptions.key("model.preset")
-                    .stringType()
-                    .defaultValue("tiny")
+                    .enumType(Preset.class)
+                    .defaultValue(Preset.TINY)
                     .withDescription("Model size preset: tiny, small, base or large (SPEC 4).");
 
-    public static final ConfigOption<String> STAGE =
+    public static final ConfigOption<Stage> STAGE =
             ConfigOptions.key("train.stage")
-                    .stringType()
-                    .defaultValue("joint")
+                    .enumType(Stage.class)
+                    .defaultValue(Stage.JOINT)
                     .withDescription(
                             "Training stage: ventral (image branch, L_V), joint (L = L_V + lambda"
                                     + " L_D) or dorsal (video branch only) (SPEC 5).");
@@ -183,10 +190,10 @@ public final class TrainJobOptions {
                             "Parallel instances of the preprocessing operator (decode, targets,"
                                     + " masks); the training sink always runs one.");
 
-    public static final ConfigOption<String> PREP_REBALANCE =
+    public static final ConfigOption<Rebalance> PREP_REBALANCE =
             ConfigOptions.key("prep.rebalance")
-                    .stringType()
-                    .defaultValue("auto")
+                    .enumType(Rebalance.class)
+                    .defaultValue(Rebalance.AUTO)
                     .withDescription(
                             "How clips reach the preprocessing: 'never' runs prep.parallelism Kafka"
                                     + " readers chained to the preprocessing (no copy of the clip"
@@ -194,40 +201,34 @@ public final class TrainJobOptions {
                                     + " round-robin over the preprocessing, 'auto' chains when the"
                                     + " clips topic's partitions divide evenly over prep.parallelism.");
 
-    public static final ConfigOption<Long> SEED =
-            ConfigOptions.key("prep.seed")
-                    .longType()
-                    .defaultValue(0L)
-                    .withDescription(
-                            "Run seed: crops and masks are a function of (seed, clip id, draw).");
+    /** How clips reach the preprocessing ({@link #PREP_REBALANCE}). */
+    public enum Rebalance {
+        /** Chain when the clips topic's partitions divide evenly over prep.parallelism. */
+        AUTO,
+        /** Spread the clips round-robin over the preprocessing. */
+        ALWAYS,
+        /** One Kafka reader per preprocessing instance, chained to it. */
+        NEVER
+    }
 
-    public static final ConfigOption<Boolean> DETERMINISTIC =
-            ConfigOptions.key("prep.deterministic")
-                    .booleanType()
-                    .defaultValue(false)
-                    .withDescription(
-                            "Deterministic sampling (offset 1, center crop, no flip; SPEC 1).");
+    /**
+     * The replica devices {@link #DEVICE} names, parsed.
+     *
+     * @throws IllegalArgumentException naming the entry that is no device
+     */
+    public static DeviceSpec device(ReadableConfig conf) {
+        try {
+            return DeviceSpec.parse(conf.get(DEVICE));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "option '" + DEVICE.key() + "': " + e.getMessage(), e);
+        }
+    }
 
-    public static final ConfigOption<Integer> STRIDE =
-            ConfigOptions.key("prep.stride")
-                    .intType()
-                    .defaultValue(4)
-                    .withDescription("Temporal stride tau between sampled frames (SPEC 1).");
-
-    public static final ConfigOption<Double> VENTRAL_MASK_RATIO =
-            ConfigOptions.key("prep.ventral-mask-ratio")
-                    .doubleType()
-                    .defaultValue(0.75)
-                    .withDescription("Fraction of image tokens masked (SPEC 3; paper: 0.75).");
-
-    public static final ConfigOption<Double> DORSAL_MASK_RATIO =
-            ConfigOptions.key("prep.dorsal-mask-ratio")
-                    .doubleType()
-                    .defaultValue(0.9)
-                    .withDescription(
-                            "Fraction of spatial positions tube-masked (SPEC 3; paper: 0.9).");
-
-    /** All options, in the order {@code bimm train --help} lists them. */
+    /**
+     * Every option {@code bimm train} accepts, in the order {@code bimm train --help} lists them:
+     * this class's, and those of {@link PrepConfigOptions} and {@link FaultOptions} the job reads.
+     */
     public static ConfigOption<?>[] all() {
         return new ConfigOption<?>[] {
             BOOTSTRAP,
@@ -254,18 +255,20 @@ public final class TrainJobOptions {
             SINK_GPUS,
             SINK_CPU_CORES,
             SINK_HEAP_MB,
-            SEED,
-            DETERMINISTIC,
-            STRIDE,
-            VENTRAL_MASK_RATIO,
-            DORSAL_MASK_RATIO,
+            PrepConfigOptions.SEED,
+            PrepConfigOptions.DETERMINISTIC,
+            PrepConfigOptions.STRIDE,
+            PrepConfigOptions.VENTRAL_MASK_RATIO,
+            PrepConfigOptions.DORSAL_MASK_RATIO,
             PrepConfigOptions.SHORT_CLIP_POLICY,
             PrepConfigOptions.MAX_BYTES,
             PrepConfigOptions.MAX_WIDTH,
             PrepConfigOptions.MAX_HEIGHT,
             PrepConfigOptions.MAX_FRAMES,
             PrepConfigOptions.MAX_DECODE_TIME,
-            PrepConfigOptions.SKIP_UNNEEDED_FRAMES
+            PrepConfigOptions.SKIP_UNNEEDED_FRAMES,
+            FaultOptions.THROW_AT_SAMPLE,
+            FaultOptions.NAN_AT_SAMPLE
         };
     }
 }

@@ -14,6 +14,7 @@ import io.bimm.flink.testutil.Npy;
 import io.bimm.flink.testutil.TestCheckpoints;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.finetune.EncoderFeatures;
 import io.bimm.model.finetune.Patchify;
@@ -84,15 +85,17 @@ class EmbedCommandTest {
                 NDManager scope = model.getManager().newSubManager()) {
             config = model.getConfig();
             ParameterStore ps = new ParameterStore(scope, false);
-            for (boolean dorsal : new boolean[] {true, false}) {
+            for (Branch branch : new Branch[] {Branch.DORSAL, Branch.VENTRAL}) {
                 byte[] tokens =
-                        dorsal ? Patchify.tubelets(c.x(), S) : Patchify.patches(c.x()[0], S);
+                        branch == Branch.DORSAL
+                                ? Patchify.tubelets(c.x(), S)
+                                : Patchify.patches(c.x()[0], S);
                 float[] t =
                         EncoderFeatures.tokens(
                                         model,
                                         ps,
-                                        dorsal,
-                                        EncoderFeatures.pixels(scope, tokens, 1, dorsal),
+                                        branch,
+                                        EncoderFeatures.pixels(scope, tokens, 1, branch),
                                         false)
                                 .toFloatArray();
                 int n = t.length / 96;
@@ -103,7 +106,7 @@ class EmbedCommandTest {
                     }
                 }
                 float[] actual =
-                        dorsal
+                        branch == Branch.DORSAL
                                 ? a.values()
                                 : embed(
                                                 "v.npy",

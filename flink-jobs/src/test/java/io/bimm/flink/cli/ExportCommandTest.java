@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import io.bimm.flink.testutil.TestCheckpoints;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.export.EncoderExporter;
 import io.bimm.model.export.SafetensorsReader;
@@ -131,16 +132,16 @@ class ExportCommandTest {
                     EncoderFeatures.tokens(
                                     model,
                                     ps,
-                                    false,
-                                    EncoderFeatures.pixels(scope, patches, B, false),
+                                    Branch.VENTRAL,
+                                    EncoderFeatures.pixels(scope, patches, B, Branch.VENTRAL),
                                     false)
                             .toFloatArray();
             float[] dorsalOut =
                     EncoderFeatures.tokens(
                                     model,
                                     ps,
-                                    true,
-                                    EncoderFeatures.pixels(scope, tubelets, B, true),
+                                    Branch.DORSAL,
+                                    EncoderFeatures.pixels(scope, tubelets, B, Branch.DORSAL),
                                     false)
                             .toFloatArray();
             inputs.add("ventral_input", channelFirst(image, B, 1), B, 3, S, S);

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import io.bimm.flink.dataset.MotionDataset;
 import io.bimm.flink.testutil.TestCheckpoints;
 import io.bimm.model.Bimm;
+import io.bimm.model.Branch;
 import io.bimm.model.export.SafetensorsReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,18 @@ class FinetuningTest {
         // fit motion classes, not to generalize (that is what pretraining is for: bimm eval)
         Finetuning.Settings s =
                 new Finetuning.Settings(
-                        true, false, 12, 9, 0.1, 0.7, 0.1, 1, false, 4, 1, dir.resolve("out"));
+                        Branch.DORSAL,
+                        false,
+                        12,
+                        9,
+                        0.1,
+                        0.7,
+                        0.1,
+                        1,
+                        false,
+                        4,
+                        1,
+                        dir.resolve("out"));
         try (Bimm model = Bimm.newModel(TestCheckpoints.micro(32, 4), Device.cpu())) {
             long t0 = System.nanoTime();
             Finetuning.Result r = Finetuning.run(model, train, train, s, System.out, null);

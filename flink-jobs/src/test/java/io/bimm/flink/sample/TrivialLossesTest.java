@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.bimm.model.Bimm;
+import io.bimm.model.Branch;
 import io.bimm.model.Target;
 import java.util.Map;
 import java.util.Random;
@@ -63,8 +64,14 @@ class TrivialLossesTest {
                 check(m, got, t, bytes(samples[0], t), bytes(samples[1], t));
             }
             for (Target t : new Target[] {Target.VENTRAL_GABOR, Target.DORSAL_GABOR}) {
-                float[] a = t.dorsal() ? samples[0].dorsalGabor : samples[0].ventralGabor;
-                float[] b = t.dorsal() ? samples[1].dorsalGabor : samples[1].ventralGabor;
+                float[] a =
+                        t.branch() == Branch.DORSAL
+                                ? samples[0].dorsalGabor
+                                : samples[0].ventralGabor;
+                float[] b =
+                        t.branch() == Branch.DORSAL
+                                ? samples[1].dorsalGabor
+                                : samples[1].ventralGabor;
                 float[] all = new float[a.length + b.length];
                 System.arraycopy(a, 0, all, 0, a.length);
                 System.arraycopy(b, 0, all, a.length, b.length);

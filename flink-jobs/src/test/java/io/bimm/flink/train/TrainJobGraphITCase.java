@@ -50,7 +50,7 @@ class TrainJobGraphITCase {
         conf.set(TrainJobOptions.CLIPS_TOPIC, topic);
         conf.set(TrainJobOptions.CHECKPOINT_DIR, dir.toString());
         conf.set(TrainJobOptions.PREP_PARALLELISM, parallelism);
-        conf.set(TrainJobOptions.PREP_REBALANCE, rebalance);
+        conf.setString(TrainJobOptions.PREP_REBALANCE.key(), rebalance);
         return conf;
     }
 

@@ -11,6 +11,7 @@ import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.ingest.TestVideos;
 import io.bimm.flink.kafka.EmbeddedKafka;
 import io.bimm.flink.testutil.DeadLetterTopic;
+import io.bimm.model.Preset;
 import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
@@ -85,7 +86,7 @@ class TrainJobITCase {
             Path ckpt = tmp.resolve("ckpt");
             Configuration conf = new Configuration();
             conf.set(TrainJobOptions.BOOTSTRAP, bootstrap);
-            conf.set(TrainJobOptions.PRESET, "tiny");
+            conf.set(TrainJobOptions.PRESET, Preset.TINY);
             conf.set(TrainJobOptions.BATCH_SIZE, 2);
             conf.set(TrainJobOptions.CHECKPOINT_DIR, ckpt.toString());
             conf.set(TrainJobOptions.CHECKPOINT_EVERY, 1);

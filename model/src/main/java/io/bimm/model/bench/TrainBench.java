@@ -72,7 +72,7 @@ public final class TrainBench {
                     case "--threads" -> threads = Integer.parseInt(v);
                     case "--steps" -> steps = Integer.parseInt(v);
                     case "--warmup" -> warmup = Integer.parseInt(v);
-                    case "--stage" -> stage = Stage.valueOf(v.toUpperCase(Locale.ROOT));
+                    case "--stage" -> stage = Stage.of(v);
                     case "--rss-every" -> rssEvery = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
 import io.bimm.model.nn.AttentionBlock;
 import io.bimm.model.nn.MlpBlock;
 import io.bimm.model.nn.StagedEncoder;
@@ -24,18 +25,19 @@ import java.util.List;
 public final class EncoderExporter {
 
     /** File name of the dorsal encoder. */
-    public static final String DORSAL_FILE = "encoder-dorsal.safetensors";
+    public static final String DORSAL_FILE = Branch.DORSAL.exportFile();
 
     /** File name of the ventral encoder. */
-    public static final String VENTRAL_FILE = "encoder-ventral.safetensors";
+    public static final String VENTRAL_FILE = Branch.VENTRAL.exportFile();
 
     private EncoderExporter() {}
 
     /** Writes the two encoder files and {@code config.json} into {@code dir} (created). */
     public static void export(Bimm model, Path dir) throws IOException {
         Files.createDirectories(dir);
-        encoderTensors(model, true).write(dir.resolve(DORSAL_FILE));
-        encoderTensors(model, false).write(dir.resolve(VENTRAL_FILE));
+        for (Branch b : List.of(Branch.DORSAL, Branch.VENTRAL)) {
+            encoderTensors(model, b).write(dir.resolve(b.exportFile()));
+        }
         BimmConfig c = model.getConfig();
         JsonObject json = new JsonObject();
         json.addProperty("embed_dim", c.getEmbedDim());
@@ -50,8 +52,9 @@ public final class EncoderExporter {
         json.addProperty("norm_eps", 1e-6);
         json.addProperty("use_mean_pooling", false);
         json.addProperty("position_embedding", "fixed 1-D sinusoid over the flattened token index");
-        json.addProperty("dorsal_file", DORSAL_FILE);
-        json.addProperty("ventral_file", VENTRAL_FILE);
+        for (Branch b : List.of(Branch.DORSAL, Branch.VENTRAL)) {
+            json.addProperty(b.key("file"), b.exportFile());
+        }
         json.add("bimm", JsonParser.parseString(c.toJson()));
         Files.writeString(
                 dir.resolve("config.json"),
@@ -152,9 +155,12 @@ public final class EncoderExporter {
                 "");
     }
 
-    /** The SPEC 6 tensors of one branch encoder. */
-    public static SafetensorsWriter encoderTensors(Bimm model, boolean dorsal) {
-        StagedEncoder enc = model.getEncoder(dorsal);
+    /**
+     * The SPEC 6 tensors of one branch encoder: VideoMAE's keys for the dorsal one, timm's for the
+     * ventral one.
+     */
+    public static SafetensorsWriter encoderTensors(Bimm model, Branch branch) {
+        StagedEncoder enc = model.getEncoder(branch);
         SafetensorsWriter w = new SafetensorsWriter();
         w.metadata("format", "pt");
         Parameter[] patch = enc.getPatchEmbed().parameters();
@@ -170,7 +176,7 @@ public final class EncoderExporter {
             AttentionBlock attn = b.getAttention();
             Parameter[] a = attn.parameters();
             add(w, p + "attn.qkv.weight", a[0]);
-            if (dorsal) {
+            if (branch == Branch.DORSAL) {
                 add(w, p + "attn.q_bias", a[1]);
                 add(w, p + "attn.v_bias", a[2]);
             } else {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.bimm.model.Bimm;
+import io.bimm.model.Branch;
 import java.nio.ByteBuffer;
 
 /**
@@ -17,20 +18,18 @@ public final class EncoderFeatures {
 
     private EncoderFeatures() {}
 
-    /** Values per token: 768 for an image patch, 1536 for a tubelet. */
-    public static int tokenValues(boolean dorsal) {
-        return dorsal ? 1536 : 768;
-    }
-
     /** uint8 pixels {@code (B, N, [2,] 16, 16, 3)} in {@code scope} from flat token bytes. */
-    public static NDArray pixels(NDManager scope, byte[] tokens, int batch, boolean dorsal) {
-        int per = tokenValues(dorsal);
+    public static NDArray pixels(NDManager scope, byte[] tokens, int batch, Branch branch) {
+        int per = branch.tokenValues();
         if (tokens.length % (batch * per) != 0) {
             throw new IllegalArgumentException(
                     tokens.length + " pixel bytes do not make " + batch + " samples of tokens.");
         }
         long n = tokens.length / ((long) batch * per);
-        Shape shape = dorsal ? new Shape(batch, n, 2, 16, 16, 3) : new Shape(batch, n, 16, 16, 3);
+        Shape shape =
+                branch == Branch.DORSAL
+                        ? new Shape(batch, n, 2, 16, 16, 3)
+                        : new Shape(batch, n, 16, 16, 3);
         ByteBuffer buf = ByteBuffer.allocateDirect(tokens.length);
         buf.put(tokens).flip();
         return scope.create(buf, shape, DataType.UINT8);
@@ -47,30 +46,30 @@ public final class EncoderFeatures {
 
     /** Final-LayerNorm tokens {@code (B, N, D)} of all-visible {@code pixels}. */
     public static NDArray tokens(
-            Bimm model, ParameterStore ps, boolean dorsal, NDArray pixels, boolean training) {
+            Bimm model, ParameterStore ps, Branch branch, NDArray pixels, boolean training) {
         int b = (int) pixels.getShape().get(0);
         int n = (int) pixels.getShape().get(1);
         NDArray vis = allVisible(pixels.getManager(), b, n);
-        return model.forwardEncoder(ps, dorsal, pixels, vis, training).get(2);
+        return model.forwardEncoder(ps, branch, pixels, vis, training).get(2);
     }
 
     /** Mean over tokens of the final-LayerNorm output: {@code (B, D)}. */
     public static NDArray pooled(
-            Bimm model, ParameterStore ps, boolean dorsal, NDArray pixels, boolean training) {
-        return tokens(model, ps, dorsal, pixels, training).mean(new int[] {1});
+            Bimm model, ParameterStore ps, Branch branch, NDArray pixels, boolean training) {
+        return tokens(model, ps, branch, pixels, training).mean(new int[] {1});
     }
 
     /**
      * Feature vectors {@code (B, D)} flat, computed without recording gradients; {@code tokens}
      * holds B samples' token bytes as {@link Patchify} lays them out.
      */
-    public static float[] extract(Bimm model, boolean dorsal, byte[] tokens, int batch) {
+    public static float[] extract(Bimm model, Branch branch, byte[] tokens, int batch) {
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager scope = model.getManager().newSubManager()) {
             ParameterStore ps = new ParameterStore(scope, false);
-            NDArray px = pixels(scope, tokens, batch, dorsal);
-            return pooled(model, ps, dorsal, px, false).toFloatArray();
+            NDArray px = pixels(scope, tokens, batch, branch);
+            return pooled(model, ps, branch, px, false).toFloatArray();
         } finally {
             JniUtils.setGradMode(gradMode);
         }

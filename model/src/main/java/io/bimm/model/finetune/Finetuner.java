@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.bimm.model.Bimm;
+import io.bimm.model.Branch;
 import io.bimm.model.export.EncoderExporter;
 import io.bimm.model.export.SafetensorsWriter;
 import io.bimm.model.train.AdamW;
@@ -27,7 +28,7 @@ import java.util.List;
 public final class Finetuner {
 
     private final Bimm model;
-    private final boolean dorsal;
+    private final Branch branch;
     private final FinetuneOptions options;
     private final ClassifierHead head;
     private final List<LayerDecay.Group> groups;
@@ -38,13 +39,12 @@ public final class Finetuner {
     private float[] inputStd;
 
     /**
-     * A finetuner of {@code model}'s dorsal (video) or ventral (image) encoder for {@code classes}
-     * classes; the head is created in the model's manager (seed the engine first for a reproducible
-     * head).
+     * A finetuner of the encoder of one of {@code model}'s branches, for {@code classes} classes;
+     * the head is created in the model's manager (seed the engine first for a reproducible head).
      */
-    public Finetuner(Bimm model, boolean dorsal, int classes, FinetuneOptions options) {
+    public Finetuner(Bimm model, Branch branch, int classes, FinetuneOptions options) {
         this.model = model;
-        this.dorsal = dorsal;
+        this.branch = branch;
         this.options = options;
         head = new ClassifierHead(model.getConfig().getEmbedDim(), classes);
         head.initialize(
@@ -53,7 +53,7 @@ public final class Finetuner {
                 new Shape(1, model.getConfig().getEmbedDim()));
         groups =
                 LayerDecay.groups(
-                        model.getEncoder(dorsal),
+                        model.getEncoder(branch),
                         head,
                         options.getLayerDecay(),
                         options.isLinearProbe());
@@ -79,8 +79,9 @@ public final class Finetuner {
         return model;
     }
 
-    public boolean isDorsal() {
-        return dorsal;
+    /** The branch whose encoder is finetuned. */
+    public Branch getBranch() {
+        return branch;
     }
 
     /**
@@ -169,8 +170,8 @@ public final class Finetuner {
         if (features != null) {
             pooled = scope.create(features, new Shape(b, features.length / b)); // (B, D)
         } else {
-            NDArray px = EncoderFeatures.pixels(scope, tokens, b, dorsal);
-            pooled = EncoderFeatures.pooled(model, ps, dorsal, px, training); // (B, D)
+            NDArray px = EncoderFeatures.pixels(scope, tokens, b, branch);
+            pooled = EncoderFeatures.pooled(model, ps, branch, px, training); // (B, D)
         }
         return head.forward(ps, new NDList(pooled), training).head(); // (B, C)
     }
@@ -224,7 +225,7 @@ public final class Finetuner {
      * SPEC 6 plus VideoMAE's {@code fc_norm.*} and {@code head.*}.
      */
     public void save(Path file) throws IOException {
-        SafetensorsWriter w = EncoderExporter.encoderTensors(model, dorsal);
+        SafetensorsWriter w = EncoderExporter.encoderTensors(model, branch);
         String[] names = ClassifierHead.parameterNames();
         var params = head.parameters();
         for (int i = 0; i < names.length; i++) {

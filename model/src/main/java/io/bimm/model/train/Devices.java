@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /** Which devices a {@link BimmTrainer} replicates the model on, and their memory in use. */
@@ -26,10 +25,14 @@ public final class Devices {
      * A device may repeat ({@code cpu,cpu}): each entry is a separate parameter replica.
      */
     public static List<Device> resolve(String spec) {
-        String s = spec.trim().toLowerCase(Locale.ROOT);
+        return resolve(DeviceSpec.parse(spec));
+    }
+
+    /** The replica devices of a parsed spec; a GPU index DJL does not see is refused. */
+    public static List<Device> resolve(DeviceSpec spec) {
         int gpus = Engine.getInstance().getGpuCount();
         List<Device> out = new ArrayList<>();
-        if (s.equals("auto")) {
+        if (spec.isAuto()) {
             for (int i = 0; i < gpus; i++) {
                 out.add(Device.gpu(i));
             }
@@ -38,27 +41,17 @@ public final class Devices {
             }
             return out;
         }
-        for (String name : s.split(",")) {
-            String n = name.trim();
-            if (n.equals("cpu")) {
+        for (DeviceSpec.Replica r : spec.replicas()) {
+            if (r.kind() == DeviceSpec.Kind.CPU) {
                 out.add(Device.cpu());
-            } else if (n.matches("gpu\\d*")) {
-                int id = n.length() == 3 ? 0 : Integer.parseInt(n.substring(3));
-                if (id >= gpus) {
-                    throw new IllegalArgumentException(
-                            "Device "
-                                    + n
-                                    + " requested, but DJL sees "
-                                    + (gpus == 0 ? "no GPU." : gpus + " GPU(s)."));
-                }
-                out.add(Device.gpu(id));
-            } else {
+            } else if (r.index() >= gpus) {
                 throw new IllegalArgumentException(
-                        "Unknown device '"
-                                + n
-                                + "' in '"
-                                + spec
-                                + "', expected auto, or a list of cpu, gpu, gpuN.");
+                        "Device "
+                                + r
+                                + " requested, but DJL sees "
+                                + (gpus == 0 ? "no GPU." : gpus + " GPU(s)."));
+            } else {
+                out.add(Device.gpu(r.index()));
             }
         }
         return out;

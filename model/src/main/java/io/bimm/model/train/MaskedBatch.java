@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
 import io.bimm.model.Stage;
+import io.bimm.model.Target;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,18 +21,18 @@ import java.util.List;
 public final class MaskedBatch {
 
     /** NDList names of the arrays produced by {@link #toNDList}. */
-    public static final String V_VISIBLE = "ventral_visible_idx",
-            V_MASKED = "ventral_masked_idx",
-            V_PIXELS = "ventral_pixels",
-            V_GABOR = "ventral_gabor",
-            V_CONTOUR = "ventral_contour",
-            V_RGB = "ventral_rgb",
-            D_VISIBLE = "dorsal_visible_idx",
-            D_MASKED = "dorsal_masked_idx",
-            D_PIXELS = "dorsal_pixels",
-            D_GABOR = "dorsal_gabor",
-            D_CONTOUR = "dorsal_contour",
-            D_MOTION = "dorsal_motion";
+    public static final String V_VISIBLE = Branch.VENTRAL.key("visible_idx"),
+            V_MASKED = Branch.VENTRAL.key("masked_idx"),
+            V_PIXELS = Branch.VENTRAL.key("pixels"),
+            V_GABOR = Target.VENTRAL_GABOR.key(),
+            V_CONTOUR = Target.VENTRAL_CONTOUR.key(),
+            V_RGB = Target.VENTRAL_RGB.key(),
+            D_VISIBLE = Branch.DORSAL.key("visible_idx"),
+            D_MASKED = Branch.DORSAL.key("masked_idx"),
+            D_PIXELS = Branch.DORSAL.key("pixels"),
+            D_GABOR = Target.DORSAL_GABOR.key(),
+            D_CONTOUR = Target.DORSAL_CONTOUR.key(),
+            D_MOTION = Target.DORSAL_MOTION.key();
 
     private static final int PATCH_PIXELS = 16 * 16 * 3;
 

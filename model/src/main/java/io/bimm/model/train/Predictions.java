@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.bimm.model.Bimm;
+import io.bimm.model.Branch;
 import io.bimm.model.Stage;
 import io.bimm.model.Target;
 import java.util.EnumMap;
@@ -33,18 +34,17 @@ public final class Predictions {
                 stage,
                 (inputs, ps) -> {
                     Map<Target, float[]> out = new EnumMap<>(Target.class);
-                    for (boolean dorsal : new boolean[] {false, true}) {
-                        String p = dorsal ? "dorsal_" : "ventral_";
-                        if (!inputs.contains(p + "pixels")) {
+                    for (Branch b : Branch.values()) {
+                        if (!inputs.contains(b.key("pixels"))) {
                             continue;
                         }
-                        NDArray vis = inputs.get(p + "visible_idx");
-                        NDArray masked = inputs.get(p + "masked_idx");
+                        NDArray vis = inputs.get(b.key("visible_idx"));
+                        NDArray masked = inputs.get(b.key("masked_idx"));
                         NDList h =
                                 model.forwardEncoder(
-                                        ps, dorsal, inputs.get(p + "pixels"), vis, false);
+                                        ps, b, inputs.get(b.key("pixels")), vis, false);
                         for (int level = 0; level < 3; level++) {
-                            Target t = Target.of(dorsal, level);
+                            Target t = b.target(level);
                             if (model.getConfig().isTargetOn(t)) {
                                 out.put(
                                         t,

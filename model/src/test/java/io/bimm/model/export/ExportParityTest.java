@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
 import io.bimm.model.TestConfigs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -104,9 +105,23 @@ class ExportParityTest {
                 }
             }
             float[] ventralOut =
-                    encode(model, ps, scope, false, patches, new Shape(B, ni, 16, 16, 3), ni);
+                    encode(
+                            model,
+                            ps,
+                            scope,
+                            Branch.VENTRAL,
+                            patches,
+                            new Shape(B, ni, 16, 16, 3),
+                            ni);
             float[] dorsalOut =
-                    encode(model, ps, scope, true, tubelets, new Shape(B, nv, 2, 16, 16, 3), nv);
+                    encode(
+                            model,
+                            ps,
+                            scope,
+                            Branch.DORSAL,
+                            tubelets,
+                            new Shape(B, nv, 2, 16, 16, 3),
+                            nv);
             inputs.add("ventral_input", channelFirst(image, B, 1, S), B, 3, S, S);
             inputs.add("ventral_expected", ventralOut, B, ni, d);
             inputs.add("dorsal_input", channelFirst(video, B, T, S), B, 3, T, S, S);
@@ -168,7 +183,7 @@ class ExportParityTest {
             Bimm model,
             ParameterStore ps,
             NDManager scope,
-            boolean dorsal,
+            Branch branch,
             byte[] pixels,
             Shape shape,
             int tokens)
@@ -181,7 +196,7 @@ class ExportParityTest {
             idx[i] = i % tokens;
         }
         NDArray vis = scope.create(idx);
-        return model.forwardEncoder(ps, dorsal, px, vis, false).get(2).toFloatArray();
+        return model.forwardEncoder(ps, branch, px, vis, false).get(2).toFloatArray();
     }
 
     /** (B, F, S, S, 3) uint8 to (B, 3, F, S, S) float values 0..255. */

@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Branch;
 import io.bimm.model.TestConfigs;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -65,7 +66,7 @@ class FinetunerTest {
             head.initialize(
                     model.getManager(), ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 96));
             List<LayerDecay.Group> groups =
-                    LayerDecay.groups(model.getEncoder(true), head, 0.7, false);
+                    LayerDecay.groups(model.getEncoder(Branch.DORSAL), head, 0.7, false);
             for (LayerDecay.Group g : groups) {
                 double expected;
                 if (g.name().startsWith("patch_embed")) {
@@ -85,17 +86,17 @@ class FinetunerTest {
             // every parameter of the dorsal path: its own encoder minus the unused stage norms
             // 0 and 1, plus the shared blocks, plus the four head parameters
             long encoderParams =
-                    model.getEncoder(true).getParameters().size()
+                    model.getEncoder(Branch.DORSAL).getParameters().size()
                             - 4
                             + model
-                                    .getEncoder(true)
+                                    .getEncoder(Branch.DORSAL)
                                     .getBlocks()
                                     .subList(0, config.getSharedBlocks())
                                     .stream()
                                     .mapToLong(b -> b.getParameters().size())
                                     .sum();
             assertThat(groups).hasSize((int) encoderParams + 4);
-            assertThat(LayerDecay.groups(model.getEncoder(true), head, 0.7, true))
+            assertThat(LayerDecay.groups(model.getEncoder(Branch.DORSAL), head, 0.7, true))
                     .extracting(LayerDecay.Group::name)
                     .containsExactly("fc_norm.weight", "fc_norm.bias", "head.weight", "head.bias");
         }
@@ -115,8 +116,8 @@ class FinetunerTest {
         System.arraycopy(b, 0, ab, a.length, b.length);
         try (Bimm model = Bimm.newModel(config, Device.cpu())) {
             int d = config.getEmbedDim();
-            float[] both = EncoderFeatures.extract(model, true, ab, 2);
-            float[] alone = EncoderFeatures.extract(model, true, b, 1);
+            float[] both = EncoderFeatures.extract(model, Branch.DORSAL, ab, 2);
+            float[] alone = EncoderFeatures.extract(model, Branch.DORSAL, b, 1);
             for (int j = 0; j < d; j++) {
                 assertThat(both[d + j]).isCloseTo(alone[j], within(1e-5f));
             }
@@ -126,8 +127,8 @@ class FinetunerTest {
                         EncoderFeatures.tokens(
                                         model,
                                         ps,
-                                        true,
-                                        EncoderFeatures.pixels(scope, a, 1, true),
+                                        Branch.DORSAL,
+                                        EncoderFeatures.pixels(scope, a, 1, Branch.DORSAL),
                                         false)
                                 .toFloatArray(); // (1, N, D)
                 for (int j = 0; j < d; j++) {
@@ -200,7 +201,7 @@ class FinetunerTest {
         try (Bimm model = Bimm.newModel(config, Device.cpu())) {
             FinetuneOptions o =
                     FinetuneOptions.linearProbe().optBatchSize(16).setSchedule(3, 60).build();
-            Finetuner ft = new Finetuner(model, true, classes, o);
+            Finetuner ft = new Finetuner(model, Branch.DORSAL, classes, o);
             float first = ft.stepFeatures(slice(x, 0, 16, d), slice(y, 0, 16));
             float last = first;
             for (int s = 1; s < 60; s++) {
