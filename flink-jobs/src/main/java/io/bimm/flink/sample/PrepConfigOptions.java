@@ -98,22 +98,17 @@ public final class PrepConfigOptions {
                     .defaultValue(Duration.ofSeconds(30))
                     .withDescription("Longest decode of one clip, checked between frames.");
 
-    /** The preprocessing options from a Flink configuration. */
+    /** The preprocessing options from a Flink configuration; limits as {@link DecodeLimits#of}. */
     public static PrepOptions read(ReadableConfig c) {
-        DecodeOptions decode =
+        DecodeOptions.Builder builder =
                 DecodeOptions.builder()
                         .optSize(c.get(SIZE))
                         .optFrames(c.get(FRAMES))
                         .optStride(c.get(STRIDE))
                         .optDeterministic(c.get(DETERMINISTIC))
                         .optShortClipPolicy(c.get(SHORT_CLIP_POLICY))
-                        .optMaxBytes(c.get(MAX_BYTES).getBytes())
-                        .optMaxWidth(c.get(MAX_WIDTH))
-                        .optMaxHeight(c.get(MAX_HEIGHT))
-                        .optMaxFrames(c.get(MAX_FRAMES))
-                        .optMaxDecodeTime(c.get(MAX_DECODE_TIME))
-                        .optSkipUnneeded(c.get(SKIP_UNNEEDED_FRAMES))
-                        .build();
+                        .optSkipUnneeded(c.get(SKIP_UNNEEDED_FRAMES));
+        DecodeOptions decode = DecodeLimits.of(c).applyTo(builder).build();
         return new PrepOptions(
                 decode, c.get(VENTRAL_MASK_RATIO), c.get(DORSAL_MASK_RATIO), c.get(SEED));
     }

@@ -8,6 +8,7 @@ import io.bimm.flink.job.DeadLetters;
 import io.bimm.flink.job.DecodeClipFunction;
 import io.bimm.flink.job.KafkaRecord;
 import io.bimm.flink.kafka.TopicAdmin;
+import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.PrepareSampleFunction;
@@ -86,20 +87,15 @@ public final class TrainJob {
      * limits on untrusted input ({@code prep.max-*}, {@code prep.short-clip-policy}).
      */
     public static PrepOptions prepOptions(Configuration conf, BimmConfig model) {
-        DecodeOptions decode =
+        DecodeOptions.Builder builder =
                 DecodeOptions.builder()
                         .optSize(model.getImageSize())
                         .optFrames(model.getFrames())
                         .optStride(conf.get(TrainJobOptions.STRIDE))
                         .optDeterministic(conf.get(TrainJobOptions.DETERMINISTIC))
                         .optShortClipPolicy(conf.get(PrepConfigOptions.SHORT_CLIP_POLICY))
-                        .optMaxBytes(conf.get(PrepConfigOptions.MAX_BYTES).getBytes())
-                        .optMaxWidth(conf.get(PrepConfigOptions.MAX_WIDTH))
-                        .optMaxHeight(conf.get(PrepConfigOptions.MAX_HEIGHT))
-                        .optMaxFrames(conf.get(PrepConfigOptions.MAX_FRAMES))
-                        .optMaxDecodeTime(conf.get(PrepConfigOptions.MAX_DECODE_TIME))
-                        .optSkipUnneeded(conf.get(PrepConfigOptions.SKIP_UNNEEDED_FRAMES))
-                        .build();
+                        .optSkipUnneeded(conf.get(PrepConfigOptions.SKIP_UNNEEDED_FRAMES));
+        DecodeOptions decode = DecodeLimits.of(conf).applyTo(builder).build();
         return new PrepOptions(
                 decode,
                 conf.get(TrainJobOptions.VENTRAL_MASK_RATIO),
