@@ -3,8 +3,8 @@ package io.bimm.flink.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.bimm.flink.testutil.HostileFiles;
 import io.bimm.schemas.DeadLetterReason;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,12 +19,6 @@ class InputFileTest {
     private static final Duration BOUND = Duration.ofSeconds(20);
 
     @TempDir Path tmp;
-
-    static Path mkfifo(Path p) throws Exception {
-        Process mk = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
-        assertThat(mk.waitFor()).isZero();
-        return p;
-    }
 
     private static IngestException rejection(InputFile f, long limit) {
         return assertTimeoutPreemptively(
@@ -49,7 +43,7 @@ class InputFileTest {
 
     @Test
     void fifosAndDevicesAreUnreadableAtOnceWithoutOpeningThem() throws Exception {
-        Path fifo = mkfifo(tmp.resolve("pipe.mp4"));
+        Path fifo = HostileFiles.fifo(tmp.resolve("pipe.mp4"));
         IngestException e = rejection(InputFile.named(fifo), 1 << 20);
         assertThat(e.reason()).isEqualTo(DeadLetterReason.UNREADABLE);
         assertThat(e.getMessage()).contains("FIFO");
@@ -107,9 +101,7 @@ class InputFileTest {
     @Test
     void sizesOverTheLimitAreRefusedBeforeReading() throws Exception {
         Path sparse = tmp.resolve("huge.mkv");
-        try (RandomAccessFile raf = new RandomAccessFile(sparse.toFile(), "rw")) {
-            raf.setLength(3L << 30); // 3 GiB, no blocks
-        }
+        HostileFiles.sparse(sparse, 3L << 30);
         IngestException e = rejection(InputFile.named(sparse), 4L << 30);
         assertThat(e.reason()).isEqualTo(DeadLetterReason.OVER_SIZE);
         assertThat(e.getMessage()).contains("into memory");
