@@ -82,7 +82,9 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(
             names = "--max-file-bytes",
             defaultValue = "4294967296",
-            description = "Largest input file read (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Largest input file read (default: ${DEFAULT-VALUE}; at most 2 GiB are read"
+                            + " into memory).")
     long maxFileBytes;
 
     @Option(

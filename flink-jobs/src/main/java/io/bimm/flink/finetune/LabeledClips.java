@@ -57,7 +57,7 @@ public final class LabeledClips {
         List<InputFile> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < names.size(); c++) {
-            Path dir = tree.resolve(names.get(c));
+            Path dir = root.resolve(names.get(c));
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }

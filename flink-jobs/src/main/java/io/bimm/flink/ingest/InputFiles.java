@@ -38,7 +38,7 @@ public final class InputFiles {
         for (String arg : args) {
             Path path = Paths.get(arg);
             if (Files.isDirectory(path)) {
-                addTree(path.toRealPath(), files);
+                addTree(path, files);
             } else if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                 InputFile f = InputFile.named(path);
                 files.putIfAbsent(f.path(), f);
@@ -67,11 +67,17 @@ public final class InputFiles {
                 || arg.indexOf('{') >= 0;
     }
 
-    private static void addTree(Path root, Map<Path, InputFile> files) throws IOException {
+    /**
+     * Walks the real directory (a named directory may itself be a link) and lists each entry under
+     * the name the user gave, with the real directory as its tree.
+     */
+    private static void addTree(Path dir, Map<Path, InputFile> files) throws IOException {
+        Path root = dir.toRealPath();
+        Path named = dir.toAbsolutePath().normalize();
         try (Stream<Path> walk = Files.walk(root)) {
             walk.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .map(p -> p.toAbsolutePath().normalize())
+                    .map(p -> named.resolve(root.relativize(p)))
                     .sorted()
                     .forEach(p -> files.putIfAbsent(p, new InputFile(p, root)));
         } catch (UncheckedIOException e) {
@@ -89,12 +95,13 @@ public final class InputFiles {
             return;
         }
         Path root = base.toRealPath();
+        Path named = base.toAbsolutePath().normalize();
         String pattern = slash < 0 ? normalized : normalized.substring(slash + 1);
         PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
         try (Stream<Path> walk = Files.walk(root)) {
             walk.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> matcher.matches(root.relativize(p)))
-                    .map(p -> p.toAbsolutePath().normalize())
+                    .map(p -> named.resolve(root.relativize(p)))
                     .sorted()
                     .forEach(p -> files.putIfAbsent(p, new InputFile(p, root)));
         } catch (UncheckedIOException e) {

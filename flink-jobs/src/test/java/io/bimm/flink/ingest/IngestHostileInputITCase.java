@@ -96,12 +96,9 @@ class IngestHostileInputITCase {
         assertThat(run.err())
                 .contains(
                         "rejected "
-                                + tree.toRealPath().resolve("passwd.avi")
+                                + tree.resolve("passwd.avi")
                                 + ": unreadable: symlink leaves the input tree")
-                .contains(
-                        "rejected "
-                                + tree.toRealPath().resolve("pipe.mp4")
-                                + ": unreadable: it is a FIFO");
+                .contains("rejected " + tree.resolve("pipe.mp4") + ": unreadable: it is a FIFO");
         Map<String, DeadLetter> dead = deadLetters("it.hostile");
         assertThat(dead.keySet()).containsExactlyInAnyOrder("passwd.avi", "pipe.mp4");
         assertThat(dead.values())

@@ -130,6 +130,9 @@ class InputFileTest {
         assertThat(rejection(files.get(1), 10).getMessage()).contains("directory");
         // A link to a directory named on the command line is followed: the user named it.
         Path link = Files.createSymbolicLink(tmp.resolve("link"), tree);
-        assertThat(InputFiles.expand(List.of(link.toString()))).hasSize(2);
+        List<InputFile> viaLink = InputFiles.expand(List.of(link.toString()));
+        assertThat(InputFiles.paths(viaLink))
+                .containsExactly(link.resolve("a.mp4"), link.resolve("self"));
+        assertThat(viaLink.get(0).read(10, "--limit").real()).isEqualTo(tree.resolve("a.mp4"));
     }
 }
