@@ -296,7 +296,7 @@ public final class Ingestor implements AutoCloseable {
                         content.real(),
                         content.bytes(),
                         (probe, segment) -> {
-                            segmentLimits.checkFrameSize(probe);
+                            segmentLimits.checkFrameSize(probe.width(), probe.height());
                             if (segment.data().length > settings.maxClipBytes()) {
                                 result.rejections.add(
                                         new IngestReport.Rejection(
@@ -370,20 +370,7 @@ public final class Ingestor implements AutoCloseable {
                             + "-byte limit (--max-clip-bytes)");
         }
         ImageProbe.Info info = ImageProbe.probe(bytes);
-        DecodeLimits limits = settings.limits();
-        if (info.width() > limits.maxWidth() || info.height() > limits.maxHeight()) {
-            throw new IngestException(
-                    DeadLetterReason.LIMIT_EXCEEDED,
-                    "it is "
-                            + info.width()
-                            + "x"
-                            + info.height()
-                            + ", over the limit "
-                            + limits.maxWidth()
-                            + "x"
-                            + limits.maxHeight()
-                            + " (prep.max-width, prep.max-height)");
-        }
+        segmentLimits.checkFrameSize(info.width(), info.height());
         ImageRecord image =
                 ImageRecord.newBuilder()
                         .setId(id)

@@ -36,17 +36,17 @@ final class SegmentLimits implements AutoCloseable {
     }
 
     /**
-     * Rejects a whole file whose frames are larger than the limits, from its probe (before any
-     * segment is cut).
+     * Rejects a whole file (or image) whose frames are larger than the limits, from its header,
+     * before any segment is cut or pixel decoded.
      */
-    void checkFrameSize(VideoSegmenter.Probe probe) throws IngestException {
-        if (probe.width() > limits.maxWidth() || probe.height() > limits.maxHeight()) {
+    void checkFrameSize(int width, int height) throws IngestException {
+        if (width > limits.maxWidth() || height > limits.maxHeight()) {
             throw new IngestException(
                     DeadLetterReason.LIMIT_EXCEEDED,
                     "its frames are "
-                            + probe.width()
+                            + width
                             + "x"
-                            + probe.height()
+                            + height
                             + ", over the limit "
                             + limits.maxWidth()
                             + "x"

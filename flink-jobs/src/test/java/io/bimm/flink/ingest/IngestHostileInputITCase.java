@@ -171,6 +171,20 @@ class IngestHostileInputITCase {
     }
 
     @Test
+    void imagesLargerThanTheLimitsAreDeadLetteredAtIngest(@TempDir Path tmp) throws Exception {
+        Path png = tmp.resolve("wide.png");
+        javax.imageio.ImageIO.write(
+                new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png",
+                png.toFile());
+        Run run = ingest("it.images.wide", "--images", "-D", "prep.max-width=20", png.toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("limit_exceeded: its frames are 40x30, over the limit 20x");
+        assertThat(deadLetters("it.images.wide").get("wide.png").getReasonCode())
+                .isEqualTo("limit_exceeded");
+    }
+
+    @Test
     void limitsThatAreNotLimitsAreUsageErrors() {
         Run run = ingest("it.usage", "-D", "prep.size=32", TestVideos.file("cup.mp4").toString());
         assertThat(run.exit()).isEqualTo(2);
