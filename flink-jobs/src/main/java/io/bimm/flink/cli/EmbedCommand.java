@@ -4,14 +4,17 @@ import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.finetune.ClipTokens;
 import io.bimm.flink.finetune.Progress;
+import io.bimm.flink.ingest.InputFile;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.npy.NpyWriter;
+import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.model.Bimm;
 import io.bimm.model.Branch;
 import io.bimm.model.finetune.EncoderFeatures;
 import io.bimm.model.train.BimmTrainer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +90,8 @@ public final class EmbedCommand implements Callable<Integer> {
             description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @CommandLine.Mixin LimitOptions limits;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -96,10 +101,11 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--draws must be 1 with --deterministic, and positive.");
         }
-        if (!Files.exists(video)) {
+        DecodeLimits decodeLimits = limits.limits(spec);
+        if (!Files.exists(video, LinkOption.NOFOLLOW_LINKS)) {
             throw new UserException("No such file or directory: " + video);
         }
-        List<Path> files = InputFiles.expand(List.of(video.toString()));
+        List<InputFile> files = InputFiles.expand(List.of(video.toString()));
         if (files.isEmpty()) {
             throw new UserException("No files under " + video + ".");
         }
@@ -107,7 +113,8 @@ public final class EmbedCommand implements Callable<Integer> {
                 FinetuneCommand.openModel(
                         checkpoint, null, BimmTrainer.resolveDevice(device), seed)) {
             DecodeOptions decode =
-                    DecodeOptions.builder()
+                    decodeLimits
+                            .applyTo(DecodeOptions.builder())
                             .optSize(model.getConfig().getImageSize())
                             .optFrames(model.getConfig().getFrames())
                             .optStride(stride)
@@ -120,14 +127,20 @@ public final class EmbedCommand implements Callable<Integer> {
             int rejected = 0;
             try (ClipTokens sampler = new ClipTokens(decode, seed)) {
                 for (int i = 0; i < files.size(); i++) {
-                    Path f = files.get(i);
+                    InputFile input = files.get(i);
+                    Path f = input.path();
                     for (int draw = 0; draw < draws; draw++) {
                         byte[] tokens;
                         try {
-                            tokens = sampler.tokens(f, br, draw);
+                            tokens = sampler.tokens(input, br, draw);
                         } catch (DecodeException e) {
                             System.err.println(
-                                    "rejected " + f + ": " + e.reason() + ": " + e.getMessage());
+                                    "rejected "
+                                            + f
+                                            + ": "
+                                            + e.reason().code()
+                                            + ": "
+                                            + e.getMessage());
                             rejected++;
                             break;
                         }

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import io.bimm.flink.finetune.Finetuning;
 import io.bimm.flink.finetune.LabeledClips;
 import io.bimm.flink.finetune.Progress;
+import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.Branch;
@@ -134,6 +135,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Hide the progress bar.")
     boolean noProgress;
 
+    @CommandLine.Mixin LimitOptions limits;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -147,6 +150,7 @@ public final class FinetuneCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--epochs and --batch-size must be positive.");
         }
+        DecodeLimits decodeLimits = limits.limits(spec);
         LabeledClips train = LabeledClips.scan(trainDir, null);
         LabeledClips val = LabeledClips.scan(valDir, train.classes());
         Device dev = BimmTrainer.resolveDevice(device);
@@ -164,7 +168,8 @@ public final class FinetuneCommand implements Callable<Integer> {
                             !noAugment,
                             stride,
                             seed,
-                            out);
+                            out,
+                            decodeLimits);
             Finetuning.Result r =
                     Finetuning.run(
                             model,

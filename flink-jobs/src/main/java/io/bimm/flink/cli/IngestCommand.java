@@ -2,16 +2,20 @@ package io.bimm.flink.cli;
 
 import io.bimm.flink.ingest.IngestReport;
 import io.bimm.flink.ingest.Ingestor;
+import io.bimm.flink.ingest.InputFile;
 import io.bimm.flink.ingest.InputFiles;
+import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.schemas.Topics;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bimm ingest}: video files to {@code VideoClip} records (images to {@code ImageRecord}s).
@@ -22,8 +26,10 @@ import picocli.CommandLine.Parameters;
         description = {
             "Split video files into segments at keyframes (stream copy, no re-encode) and produce"
                     + " one VideoClip record per segment to Kafka.",
-            "Unreadable, non-video and over-size inputs are reported by name and reason, sent to"
-                    + " the dead-letter topic and skipped; the rest go on.",
+            "Unreadable, non-video and over-size inputs, and segments the training job would"
+                    + " reject by its limits (-D prep.max-*), are reported by name and reason, sent"
+                    + " to the dead-letter topic and skipped; the rest go on. Only regular files"
+                    + " are read; a symlink in a directory is followed only inside it.",
             "Exit code 0 if at least one file went in, 1 if none did."
         })
 public final class IngestCommand implements Callable<Integer> {
@@ -76,7 +82,9 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(
             names = "--max-file-bytes",
             defaultValue = "4294967296",
-            description = "Largest input file read (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Largest input file read (default: ${DEFAULT-VALUE}; at most 2 GiB are read"
+                            + " into memory).")
     long maxFileBytes;
 
     @Option(
@@ -96,6 +104,10 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
+    @Mixin LimitOptions limits;
+
+    @Spec CommandSpec spec;
+
     @Parameters(
             arity = "1..*",
             paramLabel = "PATH",
@@ -111,7 +123,8 @@ public final class IngestCommand implements Callable<Integer> {
         if (maxClipBytes <= 0) {
             throw new UserException("--max-clip-bytes must be positive.");
         }
-        List<Path> files;
+        DecodeLimits decodeLimits = limits.limits(spec);
+        List<InputFile> files;
         try {
             files = InputFiles.expand(paths);
         } catch (IllegalArgumentException e) {
@@ -132,7 +145,8 @@ public final class IngestCommand implements Callable<Integer> {
                         maxClipBytes,
                         maxFileBytes,
                         partitions,
-                        kafkaProperties);
+                        kafkaProperties,
+                        decodeLimits);
         IngestReport report;
         try (Ingestor ingestor = new Ingestor(settings)) {
             try {

@@ -3,6 +3,8 @@ package io.bimm.flink.cli;
 import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.decode.DecodedClip;
+import io.bimm.flink.ingest.IngestException;
+import io.bimm.flink.ingest.InputFile;
 import io.bimm.flink.npy.NpyWriter;
 import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.SamplePipeline;
@@ -37,6 +39,8 @@ public final class TargetsCommand implements Callable<Integer> {
 
     @Mixin SamplingOptions sampling;
 
+    @Mixin LimitOptions limits;
+
     @Option(names = "--deterministic", description = "Offset 1, scale 1, center crop, no flip.")
     boolean deterministic;
 
@@ -58,15 +62,20 @@ public final class TargetsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DecodeOptions decode;
         try {
-            decode = sampling.decode().optDeterministic(deterministic).build();
+            decode =
+                    limits.limits(spec)
+                            .applyTo(sampling.decode())
+                            .optDeterministic(deterministic)
+                            .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         byte[] data;
         try {
-            data = Files.readAllBytes(video);
-        } catch (IOException e) {
-            err.println("Cannot read " + video + ": " + e.getMessage());
+            // The same rules as ingest: a regular file, read no further than the clip limit.
+            data = InputFile.named(video).read(decode.maxBytes(), "-D prep.max-bytes").bytes();
+        } catch (IngestException e) {
+            err.println("Cannot use " + video + ": " + e.reason().code() + ": " + e.getMessage());
             return 1;
         }
         try (SamplePipeline pipeline =

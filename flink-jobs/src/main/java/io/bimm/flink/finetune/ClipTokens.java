@@ -4,10 +4,13 @@ import io.bimm.flink.decode.ClipDecoder;
 import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.decode.DecodedClip;
+import io.bimm.flink.ingest.ImageProbe;
+import io.bimm.flink.ingest.IngestException;
+import io.bimm.flink.ingest.InputFile;
 import io.bimm.model.Branch;
 import io.bimm.model.finetune.Patchify;
+import io.bimm.schemas.DeadLetterReason;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.bytedeco.javacpp.BytePointer;
@@ -46,9 +49,14 @@ public final class ClipTokens implements AutoCloseable {
         return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
     }
 
-    /** Token bytes of {@code file} for one branch; {@code draw} varies the random sampling. */
-    public byte[] tokens(Path file, Branch branch, int draw) throws IOException, DecodeException {
+    /**
+     * Token bytes of {@code input} for one branch; {@code draw} varies the random sampling. The
+     * file is read under {@link InputFile}'s rules and the options' limits, as ingest reads it.
+     */
+    public byte[] tokens(InputFile input, Branch branch, int draw)
+            throws IOException, DecodeException {
         int s = options.size();
+        Path file = input.path();
         if (isImage(file)) {
             if (branch == Branch.DORSAL) {
                 throw new DecodeException(
@@ -56,9 +64,9 @@ public final class ClipTokens implements AutoCloseable {
                         file
                                 + " is an image; the dorsal branch needs videos (use --branch ventral).");
             }
-            return Patchify.patches(image(file, s), s);
+            return Patchify.patches(image(file, read(input), options), s);
         }
-        byte[] data = Files.readAllBytes(file);
+        byte[] data = read(input);
         DecodedClip clip = decoder.decode(data, file.getFileName().toString(), seed, draw);
         if (branch == Branch.DORSAL) {
             return Patchify.tubelets(clip.x(), s);
@@ -70,9 +78,40 @@ public final class ClipTokens implements AutoCloseable {
         return Patchify.patches(clip.x()[frame], s);
     }
 
-    /** RGB (S, S, 3) of an image file: short side scaled to S (bilinear), centre crop. */
-    static byte[] image(Path file, int s) throws IOException, DecodeException {
-        byte[] data = Files.readAllBytes(file);
+    private byte[] read(InputFile input) throws DecodeException {
+        try {
+            return input.read(options.maxBytes(), "-D prep.max-bytes").bytes();
+        } catch (IngestException e) {
+            throw new DecodeException(e.reason(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * RGB (S, S, 3) of an image file's bytes: short side scaled to S (bilinear), centre crop. The
+     * header's size is checked against the frame-size limits before anything is decoded.
+     */
+    static byte[] image(Path file, byte[] data, DecodeOptions options) throws DecodeException {
+        int s = options.size();
+        ImageProbe.Info info;
+        try {
+            info = ImageProbe.probe(data);
+        } catch (IngestException e) {
+            throw new DecodeException(e.reason(), file + ": " + e.getMessage(), e);
+        }
+        if (info.width() > options.maxWidth() || info.height() > options.maxHeight()) {
+            throw new DecodeException(
+                    DeadLetterReason.LIMIT_EXCEEDED,
+                    file
+                            + " is "
+                            + info.width()
+                            + "x"
+                            + info.height()
+                            + ", over the limit "
+                            + options.maxWidth()
+                            + "x"
+                            + options.maxHeight()
+                            + " (prep.max-width, prep.max-height)");
+        }
         try (Mat buf = new Mat(new BytePointer(data));
                 Mat bgr = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_COLOR);
                 Mat rgb = new Mat();

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.bimm.flink.decode.DecodeOptions;
+import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.model.Bimm;
 import io.bimm.model.Branch;
 import io.bimm.model.finetune.Accuracy;
@@ -27,7 +28,10 @@ import java.util.Random;
  */
 public final class Finetuning {
 
-    /** Settings of a run; {@code baseLr} null takes the defaults of {@link FinetuneOptions}. */
+    /**
+     * Settings of a run; {@code baseLr} null takes the defaults of {@link FinetuneOptions}; {@code
+     * limits} are the job's limits on the (user) files read.
+     */
     public record Settings(
             Branch branch,
             boolean linearProbe,
@@ -40,7 +44,39 @@ public final class Finetuning {
             boolean augment,
             int stride,
             long seed,
-            Path out) {}
+            Path out,
+            DecodeLimits limits) {
+
+        /** Settings with the job's default limits. */
+        public Settings(
+                Branch branch,
+                boolean linearProbe,
+                int epochs,
+                int batchSize,
+                Double baseLr,
+                double layerDecay,
+                double labelSmoothing,
+                double warmupEpochs,
+                boolean augment,
+                int stride,
+                long seed,
+                Path out) {
+            this(
+                    branch,
+                    linearProbe,
+                    epochs,
+                    batchSize,
+                    baseLr,
+                    layerDecay,
+                    labelSmoothing,
+                    warmupEpochs,
+                    augment,
+                    stride,
+                    seed,
+                    out,
+                    DecodeLimits.defaults());
+        }
+    }
 
     /** Validation accuracy after one epoch. */
     public record Epoch(int epoch, double trainLoss, double top1, double top5) {}
@@ -88,7 +124,8 @@ public final class Finetuning {
         Finetuner ft = new Finetuner(model, s.branch(), classes, options);
 
         DecodeOptions.Builder decode =
-                DecodeOptions.builder()
+                s.limits()
+                        .applyTo(DecodeOptions.builder())
                         .optSize(model.getConfig().getImageSize())
                         .optFrames(model.getConfig().getFrames())
                         .optStride(s.stride());

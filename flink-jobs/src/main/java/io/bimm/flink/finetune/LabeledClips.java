@@ -1,10 +1,12 @@
 package io.bimm.flink.finetune;
 
 import io.bimm.flink.decode.DecodeException;
+import io.bimm.flink.ingest.InputFile;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.model.Branch;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,15 +15,19 @@ import java.util.stream.Stream;
 /**
  * A labeled set as one folder per class ({@code DIR/<class>/<files>}, classes in name order, files
  * found recursively), and its clips sampled into encoder tokens.
+ *
+ * <p>The files are user files read under {@link InputFile}'s rules with {@code DIR} as their tree:
+ * class folders that are symlinks are not classes, and a symlink that leaves {@code DIR} is not
+ * read.
  */
 public final class LabeledClips {
 
     private final Path root;
     private final List<String> classes;
-    private final List<Path> files;
+    private final List<InputFile> files;
     private final int[] labels;
 
-    private LabeledClips(Path root, List<String> classes, List<Path> files, int[] labels) {
+    private LabeledClips(Path root, List<String> classes, List<InputFile> files, int[] labels) {
         this.root = root;
         this.classes = classes;
         this.files = files;
@@ -33,11 +39,12 @@ public final class LabeledClips {
         if (!Files.isDirectory(root)) {
             throw new IOException("Not a directory of class folders: " + root);
         }
+        Path tree = root.toRealPath();
         List<String> names = classes;
         if (names == null) {
             try (Stream<Path> s = Files.list(root)) {
                 names =
-                        s.filter(Files::isDirectory)
+                        s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                                 .map(p -> p.getFileName().toString())
                                 .filter(n -> !n.startsWith("."))
                                 .sorted()
@@ -48,15 +55,15 @@ public final class LabeledClips {
             throw new IOException(
                     "Need at least two class folders under " + root + ", found " + names);
         }
-        List<Path> files = new ArrayList<>();
+        List<InputFile> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < names.size(); c++) {
             Path dir = root.resolve(names.get(c));
-            if (!Files.isDirectory(dir)) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            for (Path f : InputFiles.expand(List.of(dir.toString()))) {
-                files.add(f);
+            for (InputFile f : InputFiles.expand(List.of(dir.toString()))) {
+                files.add(new InputFile(f.path(), tree));
                 labels.add(c);
             }
         }
@@ -75,8 +82,9 @@ public final class LabeledClips {
         return classes;
     }
 
+    /** The files' paths, in order. */
     public List<Path> files() {
-        return files;
+        return InputFiles.paths(files);
     }
 
     public int size() {
@@ -96,7 +104,12 @@ public final class LabeledClips {
                 out[i] = sampler.tokens(files.get(i), branch, draw);
             } catch (DecodeException e) {
                 throw new IOException(
-                        "Cannot use " + files.get(i) + ": " + e.reason() + ": " + e.getMessage(),
+                        "Cannot use "
+                                + files.get(i).path()
+                                + ": "
+                                + e.reason().code()
+                                + ": "
+                                + e.getMessage(),
                         e);
             }
             if (progress != null) {

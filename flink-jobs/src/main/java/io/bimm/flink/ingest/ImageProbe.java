@@ -9,14 +9,20 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /** Recognizes JPEG and PNG files by their magic bytes and reads their size from the header. */
-final class ImageProbe {
+public final class ImageProbe {
 
     /** Format name and pixel size of an image. */
-    record Info(String format, int width, int height) {}
+    public record Info(String format, int width, int height) {}
 
     private ImageProbe() {}
 
-    static Info probe(byte[] bytes) throws IngestException {
+    /**
+     * Format and size from the header, nothing decoded.
+     *
+     * @throws IngestException {@code not_video} if it is not a JPEG or PNG, {@code unreadable} if
+     *     its header is damaged
+     */
+    public static Info probe(byte[] bytes) throws IngestException {
         String format = format(bytes);
         if (format == null) {
             throw new IngestException(DeadLetterReason.NOT_VIDEO, "it is not a JPEG or PNG image");

@@ -2,6 +2,7 @@ package io.bimm.flink.ingest;
 
 import io.bimm.flink.job.DeadLetterTopicLimit;
 import io.bimm.flink.kafka.TopicAdmin;
+import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterFitter;
@@ -14,7 +15,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -50,6 +53,7 @@ public final class Ingestor implements AutoCloseable {
     private final AvroCodec<VideoClip> clipCodec = AvroCodec.of(VideoClip.class);
     private final AvroCodec<ImageRecord> imageCodec = AvroCodec.of(ImageRecord.class);
     private DeadLetterFitter deadLetterFitter;
+    private final SegmentLimits segmentLimits;
     private java.util.function.Consumer<VideoClip> clipListener = c -> {};
 
     /**
@@ -65,6 +69,7 @@ public final class Ingestor implements AutoCloseable {
      * @param maxFileBytes largest input file read
      * @param partitions partitions of topics this command creates
      * @param kafkaProperties extra producer/admin properties (security settings etc.)
+     * @param limits the job's limits ({@code prep.max-*}), applied to every segment (or image)
      */
     public record Settings(
             String bootstrap,
@@ -76,12 +81,39 @@ public final class Ingestor implements AutoCloseable {
             int maxClipBytes,
             long maxFileBytes,
             int partitions,
-            Map<String, String> kafkaProperties) {
+            Map<String, String> kafkaProperties,
+            DecodeLimits limits) {
+
+        /** Settings with the job's default limits. */
+        public Settings(
+                String bootstrap,
+                String topic,
+                String deadLetterTopic,
+                double segmentSeconds,
+                String label,
+                boolean images,
+                int maxClipBytes,
+                long maxFileBytes,
+                int partitions,
+                Map<String, String> kafkaProperties) {
+            this(
+                    bootstrap,
+                    topic,
+                    deadLetterTopic,
+                    segmentSeconds,
+                    label,
+                    images,
+                    maxClipBytes,
+                    maxFileBytes,
+                    partitions,
+                    kafkaProperties,
+                    DecodeLimits.defaults());
+        }
 
         /**
          * Unlabeled video clips of {@code segmentSeconds} to {@code topic}, rejects to the default
-         * dead-letter topic, with the default size limits and no producer overrides: what {@code
-         * bimm feed}, {@code demo} and {@code eval} ingest with.
+         * dead-letter topic, with the default limits and no producer overrides: what {@code bimm
+         * feed}, {@code demo} and {@code eval} ingest with.
          */
         public static Settings clips(
                 String bootstrap, String topic, double segmentSeconds, int partitions) {
@@ -101,6 +133,7 @@ public final class Ingestor implements AutoCloseable {
 
     public Ingestor(Settings settings) {
         this.settings = settings;
+        this.segmentLimits = new SegmentLimits(settings.limits());
         this.producer =
                 new KafkaProducer<>(
                         producerProperties(settings),
@@ -166,7 +199,7 @@ public final class Ingestor implements AutoCloseable {
      * Ingests {@code files} in order. Inputs that cannot be ingested are reported on {@code err} by
      * name and reason, sent to the dead-letter topic and counted; the rest go on.
      */
-    public IngestReport ingest(List<Path> files, PrintStream err, boolean progress)
+    public IngestReport ingest(List<InputFile> files, PrintStream err, boolean progress)
             throws IOException {
         ProgressBar bar = new ProgressBar(err, files.size(), progress);
         List<IngestReport.Rejection> rejections = new ArrayList<>();
@@ -176,9 +209,10 @@ public final class Ingestor implements AutoCloseable {
         int rejected = 0;
         long bytes = 0;
         for (int i = 0; i < files.size(); i++) {
-            Path file = files.get(i);
+            InputFile input = files.get(i);
+            Path file = input.path();
             bar.update(i, clips, bytes, file.getFileName().toString());
-            FileResult result = ingestFile(file, pending);
+            FileResult result = ingestFile(input, pending);
             // Wait for this file's records: a broker-side refusal is reported with the file.
             for (Pending p : pending) {
                 try {
@@ -209,7 +243,7 @@ public final class Ingestor implements AutoCloseable {
                 bar.clear();
                 err.println("rejected " + r);
                 rejections.add(r);
-                deadLetter(file, r);
+                deadLetter(file, r, result.bytes);
             }
             clips += result.clips;
             if (result.clips > 0) {
@@ -224,39 +258,24 @@ public final class Ingestor implements AutoCloseable {
         return new IngestReport(clips, ingested, rejected, List.copyOf(rejections), bytes);
     }
 
-    private FileResult ingestFile(Path file, List<Pending> pending) {
+    private FileResult ingestFile(InputFile input, List<Pending> pending) {
         FileResult result = new FileResult();
-        byte[] bytes;
+        Path file = input.path();
+        InputFile.Content content;
         try {
-            long size = Files.size(file);
-            if (size > settings.maxFileBytes()) {
-                throw new IngestException(
-                        DeadLetterReason.OVER_SIZE,
-                        "it is "
-                                + size
-                                + " bytes, over the "
-                                + settings.maxFileBytes()
-                                + "-byte limit (--max-file-bytes)");
-            }
-            if (size == 0) {
-                throw new IngestException(DeadLetterReason.NOT_VIDEO, "it is empty");
-            }
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            result.rejections.add(
-                    new IngestReport.Rejection(
-                            file, DeadLetterReason.UNREADABLE, "cannot read it: " + e));
-            return result;
+            content = input.read(settings.maxFileBytes(), "--max-file-bytes");
         } catch (IngestException e) {
             result.rejections.add(new IngestReport.Rejection(file, e.reason(), e.getMessage()));
             return result;
         }
-        String id = contentId(bytes);
+        // Only bytes read under the rules above ever go into a dead letter.
+        result.bytes = content.bytes();
+        String id = contentId(content.bytes());
         try {
             if (settings.images()) {
-                produceImage(file, bytes, id, pending);
+                produceImage(file, content.bytes(), id, pending);
             } else {
-                produceSegments(file, bytes, id, pending, result);
+                produceSegments(input, content, id, pending, result);
             }
         } catch (IngestException e) {
             result.rejections.add(new IngestReport.Rejection(file, e.reason(), e.getMessage()));
@@ -269,14 +288,21 @@ public final class Ingestor implements AutoCloseable {
     }
 
     private void produceSegments(
-            Path file, byte[] bytes, String id, List<Pending> pending, FileResult result)
+            InputFile input,
+            InputFile.Content content,
+            String id,
+            List<Pending> pending,
+            FileResult result)
             throws IngestException {
         Instant now = Instant.now();
+        Path file = input.path();
+        // FFmpeg opens the real path checked by read(), not the name (which may be a symlink).
         new VideoSegmenter(settings.segmentSeconds())
                 .segment(
-                        file,
-                        bytes,
+                        content.real(),
+                        content.bytes(),
                         (probe, segment) -> {
+                            segmentLimits.checkFrameSize(probe.width(), probe.height());
                             if (segment.data().length > settings.maxClipBytes()) {
                                 result.rejections.add(
                                         new IngestReport.Rejection(
@@ -290,6 +316,12 @@ public final class Ingestor implements AutoCloseable {
                                                         + settings.maxClipBytes()
                                                         + "-byte limit (--max-clip-bytes);"
                                                         + " a shorter --segment-seconds may help"));
+                                return;
+                            }
+                            IngestReport.Rejection overLimit =
+                                    segmentLimits.check(input, segment, id + "-" + segment.index());
+                            if (overLimit != null) {
+                                result.rejections.add(overLimit);
                                 return;
                             }
                             VideoClip clip = toClip(file, id, now, probe, segment);
@@ -344,6 +376,7 @@ public final class Ingestor implements AutoCloseable {
                             + "-byte limit (--max-clip-bytes)");
         }
         ImageProbe.Info info = ImageProbe.probe(bytes);
+        segmentLimits.checkFrameSize(info.width(), info.height());
         ImageRecord image =
                 ImageRecord.newBuilder()
                         .setId(id)
@@ -364,21 +397,19 @@ public final class Ingestor implements AutoCloseable {
         pending.add(new Pending(f, value.length, segment));
     }
 
-    private void deadLetter(Path file, IngestReport.Rejection r) {
-        byte[] original = new byte[0];
-        Long omittedSize = null;
-        OriginalBytesState state = OriginalBytesState.OMITTED;
-        try {
-            long size = Files.size(file);
-            if (size <= Math.min(settings.maxClipBytes(), settings.maxFileBytes())) {
-                original = Files.readAllBytes(file);
-                state = OriginalBytesState.COMPLETE; // the fitter adds size and SHA-256
-            } else {
-                omittedSize = size;
-            }
-        } catch (IOException ignored) {
-            // unreadable: the dead letter still carries the name and reason
-        }
+    /**
+     * Sends {@code r} to the dead-letter topic with {@code read}, the file's bytes as read under
+     * {@link InputFile}'s rules (null when it was not read: not a regular file, out of its tree,
+     * over a limit); the file is never read again here. Bytes over the clip limit, or not read, are
+     * omitted (with the size of a regular file); the fitter adds size and SHA-256 and cuts the
+     * letter to the dead-letter topic's limit.
+     */
+    private void deadLetter(Path file, IngestReport.Rejection r, byte[] read) {
+        boolean keep = read != null && read.length <= settings.maxClipBytes();
+        byte[] original = keep ? read : new byte[0];
+        OriginalBytesState state = keep ? OriginalBytesState.COMPLETE : OriginalBytesState.OMITTED;
+        Long omittedSize =
+                keep ? null : read != null ? (Long) (long) read.length : regularSize(file);
         DeadLetter dl =
                 DeadLetter.newBuilder()
                         .setSourceUri(file.toUri().toString())
@@ -396,6 +427,18 @@ public final class Ingestor implements AutoCloseable {
                         .fit(dl, key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
                         .value();
         producer.send(new ProducerRecord<>(settings.deadLetterTopic(), key, value));
+    }
+
+    /** The size of {@code file} if it is a regular file (links not followed), else null. */
+    private static Long regularSize(Path file) {
+        try {
+            BasicFileAttributes a =
+                    Files.readAttributes(
+                            file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile() ? a.size() : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Sized for the dead-letter topic's limit and this producer's, read once. */
@@ -432,10 +475,12 @@ public final class Ingestor implements AutoCloseable {
     @Override
     public void close() {
         producer.close();
+        segmentLimits.close();
     }
 
     private static final class FileResult {
         int clips;
+        byte[] bytes;
         final List<IngestReport.Rejection> rejections = new ArrayList<>();
     }
 

@@ -112,7 +112,7 @@ public final class PrepConfigOptions {
                     .defaultValue(Duration.ofSeconds(30))
                     .withDescription("Longest decode of one clip, checked between frames.");
 
-    /** The preprocessing options from a Flink configuration. */
+    /** The preprocessing options from a Flink configuration; limits as {@link DecodeLimits#of}. */
     public static PrepOptions read(ReadableConfig c) {
         return read(c, c.get(SIZE), c.get(FRAMES));
     }
@@ -122,20 +122,15 @@ public final class PrepConfigOptions {
      * elsewhere (the training job's model preset) instead of {@link #SIZE} and {@link #FRAMES}.
      */
     public static PrepOptions read(ReadableConfig c, int size, int frames) {
-        DecodeOptions decode =
+        DecodeOptions.Builder builder =
                 DecodeOptions.builder()
                         .optSize(size)
                         .optFrames(frames)
                         .optStride(c.get(STRIDE))
                         .optDeterministic(c.get(DETERMINISTIC))
                         .optShortClipPolicy(c.get(SHORT_CLIP_POLICY))
-                        .optMaxBytes(c.get(MAX_BYTES).getBytes())
-                        .optMaxWidth(c.get(MAX_WIDTH))
-                        .optMaxHeight(c.get(MAX_HEIGHT))
-                        .optMaxFrames(c.get(MAX_FRAMES))
-                        .optMaxDecodeTime(c.get(MAX_DECODE_TIME))
-                        .optSkipUnneeded(c.get(SKIP_UNNEEDED_FRAMES))
-                        .build();
+                        .optSkipUnneeded(c.get(SKIP_UNNEEDED_FRAMES));
+        DecodeOptions decode = DecodeLimits.of(c).applyTo(builder).build();
         return new PrepOptions(
                 decode, c.get(VENTRAL_MASK_RATIO), c.get(DORSAL_MASK_RATIO), c.get(SEED));
     }

@@ -55,6 +55,25 @@ class EmbedCommandTest {
     }
 
     @Test
+    void aFifoIsRejectedAtOnceInsteadOfHanging() throws Exception {
+        Path fifo = io.bimm.flink.testutil.HostileFiles.fifo(dir.resolve("pipe.mp4"));
+        io.bimm.flink.testutil.Cli.Run run =
+                org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        java.time.Duration.ofSeconds(60),
+                        () ->
+                                io.bimm.flink.testutil.Cli.run(
+                                        "embed",
+                                        "--checkpoint",
+                                        root.toString(),
+                                        "--out",
+                                        dir.resolve("f.npy").toString(),
+                                        "--video",
+                                        fifo.toString()));
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("rejected " + fifo + ": unreadable: it is a FIFO");
+    }
+
+    @Test
     void deterministicFeaturesRepeatAndEqualTheTokenMeanOfTheSpecSampledClip() throws Exception {
         Npy.Array a = embed("a.npy", "--video", clip.toString(), "--deterministic");
         Npy.Array b = embed("b.npy", "--video", clip.toString(), "--deterministic", "--seed", "77");

@@ -1,14 +1,18 @@
 package io.bimm.flink.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.SamplePipeline;
+import io.bimm.flink.testutil.Cli;
+import io.bimm.flink.testutil.HostileFiles;
 import io.bimm.flink.testutil.Videos;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,5 +100,54 @@ class TargetsCommandTest {
         assertThat(TargetsCommand.run("--video", bad.toString(), "--out", out.toString()))
                 .isEqualTo(1);
         assertThat(TargetsCommand.run("--out", out.toString())).isEqualTo(2);
+    }
+
+    @Test
+    void aFifoOrDeviceIsRefusedAtOnceInsteadOfHanging() throws Exception {
+        Path fifo = HostileFiles.fifo(out.resolve("pipe.mp4"));
+        for (String video : new String[] {fifo.toString(), "/dev/zero"}) {
+            Cli.Run run =
+                    assertTimeoutPreemptively(
+                            Duration.ofSeconds(60),
+                            () -> Cli.run("targets", "--video", video, "--out", out.toString()));
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.err()).contains("Cannot use " + video + ": unreadable: it is a");
+        }
+    }
+
+    @Test
+    void theJobsLimitsApplyAndAreSetAsTheJobSetsThem() {
+        String video = Videos.path("cup.mp4").toString();
+        Cli.Run wide =
+                Cli.run(
+                        "targets",
+                        "--video",
+                        video,
+                        "--out",
+                        out.toString(),
+                        "-D",
+                        "prep.max-width=64",
+                        "--size",
+                        "32",
+                        "--frames",
+                        "2");
+        assertThat(wide.exit()).isEqualTo(1);
+        assertThat(wide.err()).contains("limit_exceeded").contains("64");
+        Cli.Run small =
+                Cli.run(
+                        "targets",
+                        "--video",
+                        video,
+                        "--out",
+                        out.toString(),
+                        "-D",
+                        "prep.max-bytes=1kb");
+        assertThat(small.exit()).isEqualTo(1);
+        assertThat(small.err())
+                .contains("over_size")
+                .contains("1024-byte limit (-D prep.max-bytes)");
+        Cli.Run notALimit =
+                Cli.run("targets", "--video", video, "--out", out.toString(), "-D", "prep.seed=1");
+        assertThat(notALimit.exit()).isEqualTo(2);
     }
 }

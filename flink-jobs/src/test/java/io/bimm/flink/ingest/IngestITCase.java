@@ -47,8 +47,13 @@ class IngestITCase {
     }
 
     static List<byte[]> readAll(String topic) {
+        return readAll(kafka.bootstrapServers(), topic);
+    }
+
+    /** Every record value of {@code topic}, from the beginning to the current end. */
+    static List<byte[]> readAll(String bootstrap, String topic) {
         Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.DEFAULT_MAX_MESSAGE_BYTES);
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
