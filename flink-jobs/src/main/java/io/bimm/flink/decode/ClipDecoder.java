@@ -32,7 +32,7 @@ public final class ClipDecoder implements AutoCloseable {
 
     public ClipDecoder(DecodeOptions options) {
         this.options = options;
-        this.frames = new FrameDecoder(options.decoderThreads());
+        this.frames = new FrameDecoder(options);
     }
 
     public DecodeOptions options() {
@@ -55,13 +55,28 @@ public final class ClipDecoder implements AutoCloseable {
      */
     public DecodedClip decode(byte[] data, String clipId, long runSeed, int draw)
             throws DecodeException {
+        try {
+            return decodeClip(data, clipId, runSeed, draw);
+        } catch (DecodeException e) {
+            // Every message names the clip.
+            throw new DecodeException(
+                    e.reason(), name(clipId) + ": " + e.getMessage(), e.getCause());
+        }
+    }
+
+    private static String name(String clipId) {
+        return "Clip " + clipId;
+    }
+
+    private DecodedClip decodeClip(byte[] data, String clipId, long runSeed, int draw)
+            throws DecodeException {
         if (data == null || data.length == 0) {
             throw new DecodeException(DeadLetterReason.NOT_VIDEO, "Empty clip data.");
         }
         if (data.length > options.maxBytes()) {
             throw new DecodeException(
                     DeadLetterReason.OVER_SIZE,
-                    "Clip has " + data.length + " bytes, limit " + options.maxBytes() + ".");
+                    data.length + " bytes, limit " + options.maxBytes() + ".");
         }
         long deadline = System.nanoTime() + options.maxDecodeTime().toNanos();
         // SPEC 1's F is the number of decoded frames. Headers are not trusted for it (Matroska
@@ -69,7 +84,8 @@ public final class ClipDecoder implements AutoCloseable {
         // each, when the clip is demuxed (once; decoding then reads the packets from memory).
         // Should the stream yield fewer frames than packets, sampling notices and counts by
         // decoding.
-        try (DemuxedVideo video = DemuxedVideo.open(data, options, n -> checkLimits(n, deadline))) {
+        try (DemuxedVideo video =
+                DemuxedVideo.open(data, options, deadline, n -> checkLimits(n, deadline))) {
             SplittableRandom rnd =
                     SampleRandom.of(runSeed, clipId, draw, SampleRandom.Purpose.SAMPLING);
             DecodedClip clip = sample(video, video.packetCount(), rnd, deadline);
@@ -106,7 +122,7 @@ public final class ClipDecoder implements AutoCloseable {
         if (frames > options.maxFrames()) {
             throw new DecodeException(
                     DeadLetterReason.LIMIT_EXCEEDED,
-                    "Clip has more than " + options.maxFrames() + " frames.");
+                    "More than " + options.maxFrames() + " frames.");
         }
         if (System.nanoTime() > deadline) {
             throw new DecodeException(
@@ -130,7 +146,7 @@ public final class ClipDecoder implements AutoCloseable {
         if (tooShort && options.shortClipPolicy() == DecodeOptions.ShortClipPolicy.REJECT) {
             throw new DecodeException(
                     DeadLetterReason.TOO_SHORT,
-                    "Clip has " + f + " frames, the window needs " + options.minFrames() + ".");
+                    "Only " + f + " frames, the window needs " + options.minFrames() + ".");
         }
         // SPEC 1: o uniform in [1, F - (T-1)*tau - 1]; o = 1 when deterministic or looping.
         int offset = 1;

@@ -1,5 +1,6 @@
 package io.bimm.flink.decode;
 
+import io.bimm.schemas.DeadLetterReason;
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -90,12 +91,55 @@ public final class DecodeOptions implements Serializable {
         return maxBytes;
     }
 
+    /**
+     * Frame width limit of a landscape frame; with {@link #maxHeight()} it bounds every decoded
+     * frame in either orientation (see {@link #frameFits}).
+     */
     public int maxWidth() {
         return maxWidth;
     }
 
+    /** Frame height limit of a landscape frame; see {@link #maxWidth()}. */
     public int maxHeight() {
         return maxHeight;
+    }
+
+    /**
+     * The pixel budget FFmpeg's decoders get ({@code max_pixels}): the limit box with 64 pixels to
+     * spare each way, as FFmpeg checks the width padded to its stride alignment. A frame over it is
+     * never allocated; one within it but over {@link #frameFits} is refused once decoded.
+     */
+    public long maxPixels() {
+        return (long) (maxWidth + 64) * (maxHeight + 64);
+    }
+
+    /**
+     * Whether a {@code width x height} frame is within the limits, independent of orientation: its
+     * long side at most the larger of {@code maxWidth, maxHeight}, its short side at most the
+     * smaller (so portrait 2160x3840 passes where landscape 3840x2160 does).
+     */
+    public boolean frameFits(int width, int height) {
+        return width > 0
+                && height > 0
+                && Math.max(width, height) <= Math.max(maxWidth, maxHeight)
+                && Math.min(width, height) <= Math.min(maxWidth, maxHeight);
+    }
+
+    /** Throws {@code limit_exceeded} unless {@link #frameFits} (a decoded frame or a header). */
+    void checkFrameSize(int width, int height) throws DecodeException {
+        if (!frameFits(width, height)) {
+            throw new DecodeException(
+                    DeadLetterReason.LIMIT_EXCEEDED,
+                    "Frame size "
+                            + width
+                            + "x"
+                            + height
+                            + " exceeds the limit "
+                            + maxWidth
+                            + "x"
+                            + maxHeight
+                            + " (either orientation).");
+        }
     }
 
     public int maxFrames() {

@@ -1,20 +1,16 @@
 package io.bimm.flink.decode;
 
 import io.bimm.schemas.DeadLetterReason;
-import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
-import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
 
 /**
- * A clip's container opened once from memory, with the packets of its video stream read into
- * memory: their number is SPEC 1's {@code F} (headers are not trusted for it), and {@link
- * FrameDecoder} decodes from them as often as needed without opening or demuxing again.
+ * A clip's container opened once from memory ({@link MediaInput}), with the packets of its video
+ * stream read into memory: their number is SPEC 1's {@code F} (headers are not trusted for it), and
+ * {@link FrameDecoder} decodes from them as often as needed without opening or demuxing again.
  */
 final class DemuxedVideo implements AutoCloseable {
     /** Called with the number of packets read so far; throws when a limit is broken. */
@@ -22,96 +18,53 @@ final class DemuxedVideo implements AutoCloseable {
         void check(int frames) throws DecodeException;
     }
 
-    private final FFmpegFrameGrabber grabber;
+    private final MediaInput input;
     private final int stream;
     private final List<AVPacket> packets = new ArrayList<>();
 
-    private DemuxedVideo(FFmpegFrameGrabber grabber, int stream) {
-        this.grabber = grabber;
-        this.stream = stream;
+    private DemuxedVideo(MediaInput input) {
+        this.input = input;
+        this.stream = input.videoStream();
     }
 
     /**
      * Opens {@code data} (probing decodes a few frames, so this happens once per clip) and reads
-     * the video packets.
+     * the video packets, all before {@code deadline} ({@link System#nanoTime()}).
      *
-     * @throws DecodeException {@code not_video} when FFmpeg cannot open it or it has no video
-     *     stream, {@code limit_exceeded} for a frame size over the limits or by {@code limits}
+     * @throws DecodeException {@code not_video} when it is not an allowed container FFmpeg can open
+     *     or has no video stream, {@code limit_exceeded} for a header frame size over the limits,
+     *     past the deadline or by {@code limits}
      */
-    static DemuxedVideo open(byte[] data, DecodeOptions options, LimitCheck limits)
+    static DemuxedVideo open(byte[] data, DecodeOptions options, long deadline, LimitCheck limits)
             throws DecodeException {
-        FFmpegFrameGrabber grabber =
-                new FFmpegFrameGrabber(new ByteArrayInputStream(data), data.length + 1);
-        grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
-        grabber.setVideoOption("threads", Integer.toString(options.decoderThreads()));
+        MediaInput input =
+                MediaInput.open(data, deadline, options.maxPixels(), options::checkFrameSize);
+        DemuxedVideo video = new DemuxedVideo(input);
         try {
-            grabber.start();
-        } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
-            closeQuietly(grabber);
-            throw new DecodeException(
-                    DeadLetterReason.NOT_VIDEO,
-                    "FFmpeg cannot open the clip: " + e.getMessage(),
-                    e);
-        }
-        DemuxedVideo video = null;
-        try {
-            checkVideo(grabber, options);
-            video = new DemuxedVideo(grabber, firstVideoStream(grabber.getFormatContext()));
+            video.checkVideo(options);
             video.readPackets(limits);
             return video;
         } catch (DecodeException | RuntimeException e) {
-            if (video != null) {
-                video.close();
-            } else {
-                closeQuietly(grabber);
-            }
+            video.close();
             throw e;
         }
     }
 
-    private static void checkVideo(FFmpegFrameGrabber grabber, DecodeOptions options)
-            throws DecodeException {
-        String format = String.valueOf(grabber.getFormat());
-        int w = grabber.getImageWidth();
-        int h = grabber.getImageHeight();
-        if (w <= 0
-                || h <= 0
-                || format.endsWith("_pipe")
-                || format.startsWith("image2")
-                || format.equals("gif")) {
+    private void checkVideo(DecodeOptions options) throws DecodeException {
+        int w = width();
+        int h = height();
+        if (w <= 0 || h <= 0) {
             throw new DecodeException(
                     DeadLetterReason.NOT_VIDEO,
-                    "No video stream (format " + format + ", " + w + "x" + h + ").");
+                    "No video frame size (format " + input.format() + ", " + w + "x" + h + ").");
         }
-        if (w > options.maxWidth() || h > options.maxHeight()) {
-            throw new DecodeException(
-                    DeadLetterReason.LIMIT_EXCEEDED,
-                    "Frame size "
-                            + w
-                            + "x"
-                            + h
-                            + " exceeds the limit "
-                            + options.maxWidth()
-                            + "x"
-                            + options.maxHeight()
-                            + ".");
-        }
-    }
-
-    /** The stream FFmpegFrameGrabber decodes: the first video stream. */
-    private static int firstVideoStream(AVFormatContext ic) {
-        for (int i = 0; i < ic.nb_streams(); i++) {
-            if (ic.streams(i).codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO) {
-                return i;
-            }
-        }
-        return -1;
+        options.checkFrameSize(w, h);
     }
 
     private void readPackets(LimitCheck limits) throws DecodeException {
+        AVPacket pkt = avcodec.av_packet_alloc();
         try {
-            AVPacket pkt;
-            while ((pkt = grabber.grabPacket()) != null) {
+            while (input.readPacket(pkt)) {
                 if (pkt.stream_index() == stream) {
                     // A new reference to the demuxer's buffer, no copy.
                     packets.add(avcodec.av_packet_clone(pkt));
@@ -119,18 +72,18 @@ final class DemuxedVideo implements AutoCloseable {
                 }
                 avcodec.av_packet_unref(pkt);
             }
-        } catch (FFmpegFrameGrabber.Exception e) {
-            throw new DecodeException(
-                    DeadLetterReason.DECODE_ERROR, "Demuxing failed: " + e.getMessage(), e);
+        } finally {
+            avcodec.av_packet_free(pkt);
         }
     }
 
+    /** The frame width the container (or stream information) states: not trusted for limits. */
     int width() {
-        return grabber.getImageWidth();
+        return codecParameters().width();
     }
 
     int height() {
-        return grabber.getImageHeight();
+        return codecParameters().height();
     }
 
     /** Video packets in decode order, one frame each in a well-formed stream. */
@@ -143,7 +96,7 @@ final class DemuxedVideo implements AutoCloseable {
     }
 
     AVCodecParameters codecParameters() {
-        return grabber.getFormatContext().streams(stream).codecpar();
+        return input.context().streams(stream).codecpar();
     }
 
     @Override
@@ -152,14 +105,6 @@ final class DemuxedVideo implements AutoCloseable {
             avcodec.av_packet_free(p);
         }
         packets.clear();
-        closeQuietly(grabber);
-    }
-
-    private static void closeQuietly(FFmpegFrameGrabber g) {
-        try {
-            g.close();
-        } catch (Exception ignored) {
-            // Nothing more to release.
-        }
+        input.close();
     }
 }

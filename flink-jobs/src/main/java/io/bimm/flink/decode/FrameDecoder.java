@@ -57,13 +57,18 @@ final class FrameDecoder implements AutoCloseable {
         }
     }
 
+    private static final int AGAIN = -11; // AVERROR(EAGAIN) on Linux
+
     private final int threads;
+    private final DecodeOptions limits;
     private final AVFrame picture = avutil.av_frame_alloc();
     private final RgbConverter toRgb = new RgbConverter();
     private int framesDecoded;
 
-    FrameDecoder(int threads) {
-        this.threads = threads;
+    /** Decodes with {@code options}' decoder threads, every frame held to its size limits. */
+    FrameDecoder(DecodeOptions options) {
+        this.threads = options.decoderThreads();
+        this.limits = options;
     }
 
     /** Frames the decoder produced since creation (skipped frames are not decoded). */
@@ -142,10 +147,9 @@ final class FrameDecoder implements AutoCloseable {
                 pkt.pts(p); // identifies the packet a frame came from, for the checks
             }
             c.skip_frame(skipping ? avcodec.AVDISCARD_NONREF : avcodec.AVDISCARD_DEFAULT);
-            // As FFmpegFrameGrabber: errors of one packet are not fatal, the next may decode.
-            avcodec.avcodec_send_packet(c, pkt);
             int out = 0;
-            while (avcodec.avcodec_receive_frame(c, picture) >= 0) {
+            sent(c, avcodec.avcodec_send_packet(c, pkt));
+            while (receive(c)) {
                 out++;
                 framesDecoded++;
                 if (skip) {
@@ -217,8 +221,8 @@ final class FrameDecoder implements AutoCloseable {
                 sentSkipping[p] = skipping;
             }
             c.skip_frame(skipping ? avcodec.AVDISCARD_NONREF : avcodec.AVDISCARD_DEFAULT);
-            avcodec.avcodec_send_packet(c, pkt);
-            while (avcodec.avcodec_receive_frame(c, picture) >= 0) {
+            sent(c, avcodec.avcodec_send_packet(c, pkt));
+            while (receive(c)) {
                 framesDecoded++;
                 long slot = picture.pts();
                 if (slot < 0 || slot > p || slot >= n || cameOut[(int) slot]) {
@@ -247,6 +251,48 @@ final class FrameDecoder implements AutoCloseable {
             }
         }
         return shown + 1;
+    }
+
+    /**
+     * As FFmpegFrameGrabber, an error of one packet is not fatal (the next may decode), unless the
+     * decoder refused a frame size over its {@code max_pixels}: FFmpeg then either zeroes its size
+     * (new dimensions refused) or keeps the new size (frame buffer refused).
+     */
+    private void sent(AVCodecContext c, int ret) throws DecodeException {
+        if (ret < 0
+                && ret != avutil.AVERROR_EOF
+                && ret != AGAIN
+                && !limits.frameFits(c.width(), c.height())) {
+            String size = c.width() > 0 ? " (" + c.width() + "x" + c.height() + ")" : "";
+            throw new DecodeException(
+                    DeadLetterReason.LIMIT_EXCEEDED,
+                    "A frame"
+                            + size
+                            + " is larger than the limit "
+                            + limits.maxWidth()
+                            + "x"
+                            + limits.maxHeight()
+                            + " (either orientation); the decoder refused it.");
+        }
+    }
+
+    /**
+     * Receives the next frame into {@code picture}, held to the size limits before anything
+     * converts it.
+     */
+    private boolean receive(AVCodecContext c) throws DecodeException {
+        int ret = avcodec.avcodec_receive_frame(c, picture);
+        if (ret < 0) {
+            sent(c, ret);
+            return false;
+        }
+        try {
+            limits.checkFrameSize(picture.width(), picture.height());
+        } catch (DecodeException e) {
+            avutil.av_frame_unref(picture);
+            throw e;
+        }
+        return true;
     }
 
     /** The frame that came out must be the one the model says: else the caller starts over. */
@@ -278,6 +324,8 @@ final class FrameDecoder implements AutoCloseable {
             // The settings FFmpegFrameGrabber opens its decoder with.
             avutil.av_dict_set(opts, "threads", Integer.toString(threads), 0);
             c.thread_count(0);
+            // No frame over the pixel limit is allocated, whatever the headers said.
+            c.max_pixels(limits.maxPixels());
             if (avcodec.avcodec_open2(c, codec, opts) < 0) {
                 throw new DecodeException(
                         DeadLetterReason.DECODE_ERROR, "Cannot open the decoder.");
@@ -292,8 +340,11 @@ final class FrameDecoder implements AutoCloseable {
     }
 
     private void convert(AVCodecContext c, int index, FrameSink sink) throws DecodeException {
-        BytePointer rgb = toRgb.convert(picture, c.width(), c.height(), c.pix_fmt());
-        sink.accept(index, rgb, c.width(), c.height(), toRgb.stride());
+        // The frame's own size and format: a stream may change them from frame to frame.
+        int w = picture.width();
+        int h = picture.height();
+        BytePointer rgb = toRgb.convert(picture, w, h, picture.format());
+        sink.accept(index, rgb, w, h, toRgb.stride());
     }
 
     @Override

@@ -4,18 +4,21 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_CORRUPT;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 
+import io.bimm.flink.decode.DecodeException;
+import io.bimm.flink.decode.MediaInput;
 import io.bimm.schemas.DeadLetterReason;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.FrameGrabber;
 import org.bytedeco.javacv.FrameRecorder;
 
 /**
@@ -69,13 +72,21 @@ public final class VideoSegmenter {
     }
 
     /**
-     * Probes {@code file} and hands its segments to {@code sink}, in order.
+     * Probes the video and hands its segments to {@code sink}, in order. Only {@code fileBytes} are
+     * read, through {@link MediaInput}: an allowed video container, never a path or URL, so a
+     * playlist or concat list cannot make FFmpeg read another file.
      *
-     * @throws IngestException if the file is not a video FFmpeg can read
+     * @param file the file the bytes were read from; not opened again
+     * @throws IngestException if the bytes are not a video FFmpeg can read
      */
     public Probe segment(Path file, byte[] fileBytes, SegmentSink sink) throws IngestException {
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile())) {
-            Probe probe = open(grabber, file);
+        try (MediaInput input =
+                MediaInput.open(
+                        fileBytes,
+                        MediaInput.NO_DEADLINE,
+                        Integer.MAX_VALUE,
+                        MediaInput.ANY_SIZE)) {
+            Probe probe = probe(input);
             if (probe.durationMicros() > 0 && probe.durationMicros() <= segmentSeconds * 1.5e6) {
                 sink.accept(
                         probe,
@@ -89,52 +100,49 @@ public final class VideoSegmenter {
                                 probe.frameCount()));
                 return probe;
             }
-            remux(grabber, probe, file, sink);
+            remux(input, probe, sink);
             return probe;
-        } catch (FrameGrabber.Exception e) {
-            throw new IngestException(
-                    DeadLetterReason.UNREADABLE,
-                    "FFmpeg failed while reading it: " + e.getMessage(),
-                    e);
+        } catch (DecodeException e) {
+            String message = e.getMessage();
+            if (message.contains("still image")) {
+                message += "; use --images";
+            }
+            throw new IngestException(e.reason(), message, e);
         }
     }
 
-    private static Probe open(FFmpegFrameGrabber grabber, Path file) throws IngestException {
-        try {
-            grabber.start();
-        } catch (FrameGrabber.Exception e) {
-            throw new IngestException(
-                    DeadLetterReason.NOT_VIDEO, "FFmpeg cannot open it as a video", e);
-        }
-        AVFormatContext ic = grabber.getFormatContext();
-        String container = firstName(ic.iformat().name().getString());
-        int vs = grabber.getVideoStream();
-        if (vs < 0 || grabber.getImageWidth() <= 0 || grabber.getImageHeight() <= 0) {
-            throw new IngestException(
-                    DeadLetterReason.NOT_VIDEO, "it has no video stream (" + container + ")");
-        }
-        if (container.endsWith("_pipe") || container.equals("image2")) {
+    private static Probe probe(MediaInput input) throws IngestException {
+        AVFormatContext ic = input.context();
+        AVStream stream = ic.streams(input.videoStream());
+        AVCodecParameters par = stream.codecpar();
+        if (par.width() <= 0 || par.height() <= 0) {
             throw new IngestException(
                     DeadLetterReason.NOT_VIDEO,
-                    "it is a still image (" + container + "), not a video; use --images");
+                    "it has no video stream with a frame size (" + input.format() + ")");
         }
-        AVStream stream = ic.streams(vs);
-        String codec = avcodec.avcodec_get_name(stream.codecpar().codec_id()).getString();
-        double fps = grabber.getFrameRate();
+        String codec = avcodec.avcodec_get_name(par.codec_id()).getString();
+        // As FFmpegFrameGrabber: the average frame rate, else the real base frame rate.
+        AVRational r = stream.avg_frame_rate();
+        if (r.num() == 0 && r.den() == 0) {
+            r = stream.r_frame_rate();
+        }
+        double fps = (double) r.num() / r.den();
+        fps = Double.isFinite(fps) && fps > 0 ? fps : 0;
+        long micros = Math.max(0, ic.duration() * 1_000_000L / avutil.AV_TIME_BASE);
         return new Probe(
-                container,
+                input.format(),
                 codec,
-                Double.isFinite(fps) ? fps : 0,
-                grabber.getImageWidth(),
-                grabber.getImageHeight(),
-                Math.max(0, grabber.getLengthInTime()),
-                Math.max(0, grabber.getLengthInVideoFrames()));
+                fps,
+                par.width(),
+                par.height(),
+                micros,
+                (int) Math.round(micros * fps / 1e6));
     }
 
-    private void remux(FFmpegFrameGrabber grabber, Probe probe, Path file, SegmentSink sink)
-            throws IngestException, FrameGrabber.Exception {
-        AVFormatContext ic = grabber.getFormatContext();
-        int vs = grabber.getVideoStream();
+    private void remux(MediaInput input, Probe probe, SegmentSink sink)
+            throws IngestException, DecodeException {
+        AVFormatContext ic = input.context();
+        int vs = input.videoStream();
         double timeBase = avutil.av_q2d(ic.streams(vs).time_base());
         long segmentTicks = Math.max(1, Math.round(segmentSeconds / timeBase));
         // Container-specific codec tags (e.g. mp4's 'avc1') are not valid in Matroska: let the
@@ -145,26 +153,28 @@ public final class VideoSegmenter {
 
         SegmentWriter writer = null;
         int index = 0;
-        AVPacket pkt;
+        AVPacket pkt = avcodec.av_packet_alloc();
         try {
-            while ((pkt = grabber.grabPacket()) != null) {
-                boolean video = pkt.stream_index() == vs;
-                if ((pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
-                    continue; // e.g. the cut-off last packet of a truncated file
-                }
-                long ts = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
-                boolean key = video && (pkt.flags() & AV_PKT_FLAG_KEY) != 0;
-                if (writer == null) {
-                    if (!key) {
-                        continue; // nothing decodes before the first keyframe
+            while (input.readPacket(pkt)) {
+                try {
+                    boolean video = pkt.stream_index() == vs;
+                    if (!video || (pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
+                        continue; // e.g. the cut-off last packet of a truncated file
                     }
-                    writer = new SegmentWriter(grabber, probe, index++, ts);
-                } else if (key && ts != AV_NOPTS_VALUE && ts - writer.startTs >= segmentTicks) {
-                    sink.accept(probe, writer.finish(ts, timeBase));
-                    writer = new SegmentWriter(grabber, probe, index++, ts);
-                }
-                if (video) {
-                    writer.write(pkt, ts);
+                    long ts = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
+                    boolean key = (pkt.flags() & AV_PKT_FLAG_KEY) != 0;
+                    if (writer == null) {
+                        if (!key) {
+                            continue; // nothing decodes before the first keyframe
+                        }
+                        writer = new SegmentWriter(ic, probe, index++, ts);
+                    } else if (key && ts != AV_NOPTS_VALUE && ts - writer.startTs >= segmentTicks) {
+                        sink.accept(probe, writer.finish(ts, timeBase));
+                        writer = new SegmentWriter(ic, probe, index++, ts);
+                    }
+                    writer.add(pkt, ts);
+                } finally {
+                    avcodec.av_packet_unref(pkt);
                 }
             }
             if (writer != null) {
@@ -180,6 +190,7 @@ public final class VideoSegmenter {
                             + e.getMessage(),
                     e);
         } finally {
+            avcodec.av_packet_free(pkt);
             if (writer != null) {
                 writer.abort();
             }
@@ -190,56 +201,48 @@ public final class VideoSegmenter {
         }
     }
 
-    private static String firstName(String names) {
-        int comma = names.indexOf(',');
-        return (comma < 0 ? names : names.substring(0, comma)).toLowerCase(Locale.ROOT);
-    }
-
-    /** One Matroska segment being written to memory. */
+    /**
+     * One Matroska segment: its video packets are kept (as references, no copy) until it is
+     * complete, so that missing decode timestamps can be derived from the presentation ones.
+     */
     private static final class SegmentWriter {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
-        private final FFmpegFrameRecorder recorder;
+        private final List<AVPacket> packets = new ArrayList<>();
+        private final AVFormatContext input;
         private final Probe probe;
         private final int index;
         private final long startTs;
         private long lastTs;
-        private long lastDts;
-        private int frames;
+        private FFmpegFrameRecorder recorder;
 
-        SegmentWriter(FFmpegFrameGrabber grabber, Probe probe, int index, long startTs)
-                throws FrameRecorder.Exception {
+        SegmentWriter(AVFormatContext input, Probe probe, int index, long startTs) {
+            this.input = input;
             this.probe = probe;
             this.index = index;
             this.startTs = startTs;
             this.lastTs = startTs;
-            this.lastDts = startTs - 1;
-            recorder =
-                    new FFmpegFrameRecorder(
-                            out, grabber.getImageWidth(), grabber.getImageHeight(), 0);
-            recorder.setFormat("matroska");
-            recorder.start(grabber.getFormatContext());
         }
 
-        void write(AVPacket pkt, long ts) throws FrameRecorder.Exception {
-            frames++;
+        void add(AVPacket pkt, long ts) {
             if (ts != AV_NOPTS_VALUE && ts > lastTs) {
                 lastTs = ts;
             }
-            // AVI and raw streams often carry only a dts; Matroska needs a timestamp on every
-            // packet.
-            if (pkt.dts() == AV_NOPTS_VALUE) {
-                pkt.dts(pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : lastDts + 1);
-            }
-            if (pkt.pts() == AV_NOPTS_VALUE) {
-                pkt.pts(pkt.dts());
-            }
-            lastDts = pkt.dts();
-            recorder.recordPacket(pkt);
+            packets.add(avcodec.av_packet_clone(pkt));
         }
 
         Segment finish(long nextStartTs, double timeBase) throws FrameRecorder.Exception {
+            SegmentTimestamps.fill(packets);
+            recorder = new FFmpegFrameRecorder(out, probe.width(), probe.height(), 0);
+            recorder.setFormat("matroska");
+            recorder.start(input);
+            int frames = packets.size();
+            for (AVPacket p : packets) {
+                recorder.recordPacket(p);
+            }
+            freePackets();
             recorder.stop();
             recorder.release();
+            recorder = null;
             long endTs = nextStartTs != AV_NOPTS_VALUE ? nextStartTs : lastTs + 1;
             long startMicros = Math.round(startTs * timeBase * 1e6);
             long durationMicros = Math.round((endTs - startTs) * timeBase * 1e6);
@@ -257,11 +260,21 @@ public final class VideoSegmenter {
                     frames);
         }
 
+        private void freePackets() {
+            for (AVPacket p : packets) {
+                avcodec.av_packet_free(p);
+            }
+            packets.clear();
+        }
+
         void abort() {
-            try {
-                recorder.release();
-            } catch (FrameRecorder.Exception ignored) {
-                // already failing; the original error is reported
+            freePackets();
+            if (recorder != null) {
+                try {
+                    recorder.release();
+                } catch (FrameRecorder.Exception ignored) {
+                    // already failing; the original error is reported
+                }
             }
         }
     }

@@ -83,13 +83,16 @@ public final class PrepConfigOptions {
             ConfigOptions.key("prep.max-width")
                     .intType()
                     .defaultValue(3840)
-                    .withDescription("Widest frame accepted (from the header, before decoding).");
+                    .withDescription(
+                            "With prep.max-height, the box every decoded frame must fit in either orientation: its"
+                                    + " long side at most the larger of the two, its short side at most the smaller.");
 
     public static final ConfigOption<Integer> MAX_HEIGHT =
             ConfigOptions.key("prep.max-height")
                     .intType()
                     .defaultValue(2160)
-                    .withDescription("Tallest frame accepted (from the header, before decoding).");
+                    .withDescription(
+                            "See prep.max-width: the other side of the box, in either orientation.");
 
     public static final ConfigOption<Integer> MAX_FRAMES =
             ConfigOptions.key("prep.max-frames")

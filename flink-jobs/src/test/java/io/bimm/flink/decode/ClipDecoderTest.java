@@ -337,13 +337,33 @@ class ClipDecoderTest {
     void limitsAreEnforced() {
         byte[] data = Videos.bytes("Megamind.avi");
         assertReason(small().optMaxBytes(1000).build(), data, DeadLetterReason.OVER_SIZE);
-        assertReason(small().optMaxWidth(640).build(), data, DeadLetterReason.LIMIT_EXCEEDED);
-        assertReason(small().optMaxHeight(500).build(), data, DeadLetterReason.LIMIT_EXCEEDED);
+        // Megamind.avi is 720x528; the limits hold in either orientation.
+        assertReason(
+                small().optMaxWidth(640).optMaxHeight(480).build(),
+                data,
+                DeadLetterReason.LIMIT_EXCEEDED);
+        assertReason(
+                small().optMaxWidth(1280).optMaxHeight(500).build(),
+                data,
+                DeadLetterReason.LIMIT_EXCEEDED);
         assertReason(small().optMaxFrames(100).build(), data, DeadLetterReason.LIMIT_EXCEEDED);
         assertReason(
                 small().optMaxDecodeTime(Duration.ofNanos(1)).build(),
                 data,
                 DeadLetterReason.LIMIT_EXCEEDED);
+    }
+
+    @Test
+    void limitsDoNotDependOnOrientation() throws Exception {
+        // A portrait limit box takes a landscape video of the same size, and the exact size fits.
+        byte[] data = Videos.bytes("Megamind.avi");
+        DecodeOptions portrait = small().optMaxWidth(528).optMaxHeight(720).build();
+        assertThat(decode(portrait, data, 0).frameCount()).isEqualTo(270);
+        assertThat(portrait.frameFits(720, 528)).isTrue();
+        assertThat(portrait.frameFits(528, 720)).isTrue();
+        assertThat(portrait.frameFits(722, 528)).isFalse();
+        assertThat(portrait.frameFits(528, 722)).isFalse();
+        assertThat(portrait.frameFits(530, 530)).isFalse();
     }
 
     @Test

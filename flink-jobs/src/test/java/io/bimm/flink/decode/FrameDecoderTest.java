@@ -37,7 +37,8 @@ class FrameDecoderTest {
     }
 
     private static DemuxedVideo open(byte[] data) throws DecodeException {
-        return DemuxedVideo.open(data, DecodeOptions.builder().build(), n -> {});
+        return DemuxedVideo.open(
+                data, DecodeOptions.builder().build(), MediaInput.NO_DEADLINE, n -> {});
     }
 
     /** CRC of the RGB24 rows (without padding) of every frame, in order. */
@@ -75,7 +76,7 @@ class FrameDecoderTest {
         clipsWithBFrames(names, clips);
         names.add("cup.mp4");
         clips.add(Videos.bytes("cup.mp4"));
-        try (FrameDecoder d = new FrameDecoder(1)) {
+        try (FrameDecoder d = new FrameDecoder(DecodeOptions.builder().build())) {
             for (int i = 0; i < clips.size(); i++) {
                 byte[] data = clips.get(i);
                 List<Long> ref = new ArrayList<>();
@@ -110,7 +111,7 @@ class FrameDecoderTest {
         List<byte[]> clips = new ArrayList<>();
         clipsWithBFrames(names, clips);
         int skipped = 0;
-        try (FrameDecoder d = new FrameDecoder(1)) {
+        try (FrameDecoder d = new FrameDecoder(DecodeOptions.builder().build())) {
             for (int i = 0; i < clips.size(); i++) {
                 try (DemuxedVideo v = open(clips.get(i))) {
                     long[] all = allFrames(d, v, false, null);

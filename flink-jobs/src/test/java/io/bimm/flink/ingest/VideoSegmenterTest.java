@@ -3,6 +3,7 @@ package io.bimm.flink.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.bimm.flink.decode.HostileMedia;
 import io.bimm.schemas.DeadLetterReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +108,56 @@ class VideoSegmenterTest {
         assertThat(segments).isNotEmpty();
         for (VideoSegmenter.Segment s : segments) {
             assertThat(VideoFrames.decode(s.data()).frames()).isEqualTo(s.frameCount());
+        }
+    }
+
+    @Test
+    void matroskaWithBFramesAndNoDecodeTimestampsIsSegmented(@TempDir Path tmp) throws Exception {
+        // box.mp4 (H.264 with B-frames, 15 s) copied into Matroska: its demuxer gives the packets
+        // presentation times only, so the decode times must be derived without going backwards.
+        Path mkv =
+                Files.write(
+                        tmp.resolve("box.mkv"),
+                        HostileMedia.remuxToMatroska(
+                                Files.readAllBytes(TestVideos.file("box.mp4"))));
+        VideoFrames.Decoded source = VideoFrames.decode(mkv);
+        List<VideoSegmenter.Segment> segments = new ArrayList<>();
+        new VideoSegmenter(4).segment(mkv, Files.readAllBytes(mkv), (p, s) -> segments.add(s));
+
+        assertThat(segments).hasSizeGreaterThan(1);
+        int decoded = 0;
+        for (VideoSegmenter.Segment s : segments) {
+            VideoFrames.Decoded d = VideoFrames.decode(s.data());
+            assertThat(d.frames()).as("segment %d", s.index()).isEqualTo(s.frameCount());
+            decoded += d.frames();
+        }
+        assertThat(decoded).isEqualTo(source.frames());
+    }
+
+    @Test
+    void playlistsAndListsNamingOtherFilesAreRefusedWithoutReadingThem(@TempDir Path tmp)
+            throws Exception {
+        // Before, FFmpeg opened these by path: the playlist and the list were followed to
+        // cup.mp4 beside them (and the SDP bound UDP ports). Now only the bytes are read, and
+        // neither hls (which FFmpeg only probes by its .m3u8 name) nor concat nor sdp is allowed.
+        Path video = Files.copy(TestVideos.file("cup.mp4"), tmp.resolve("cup.mp4"));
+        Path hls = Files.write(tmp.resolve("list.m3u8"), HostileMedia.hlsPlaylist(video));
+        Path concat = Files.write(tmp.resolve("list.ffconcat"), HostileMedia.ffconcat("cup.mp4"));
+        Path sdp = Files.write(tmp.resolve("stream.sdp"), HostileMedia.sdp(45004));
+        for (Path p : List.of(hls, concat, sdp)) {
+            List<VideoSegmenter.Segment> segments = new ArrayList<>();
+            assertThatThrownBy(
+                            () ->
+                                    new VideoSegmenter(4)
+                                            .segment(
+                                                    p,
+                                                    Files.readAllBytes(p),
+                                                    (pr, s) -> segments.add(s)))
+                    .as(p.getFileName().toString())
+                    .isInstanceOfSatisfying(
+                            IngestException.class,
+                            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.NOT_VIDEO));
+            assertThat(segments).isEmpty();
         }
     }
 }
