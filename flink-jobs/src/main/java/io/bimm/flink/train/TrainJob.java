@@ -21,6 +21,7 @@ import java.util.OptionalInt;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.operators.SlotSharingGroup;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -143,17 +144,10 @@ public final class TrainJob {
                             // sink's, or a run without faults cannot restore the savepoint.
                             .setMaxParallelism(1);
         }
+        Configuration sinkOptions = new Configuration(conf);
+        sinkOptions.set(TrainJobOptions.CHECKPOINT_DIR, checkpointDir.toString());
         SingleOutputStreamOperator<Long> steps =
-                toTrain.process(
-                                new TrainingSink(
-                                        model,
-                                        options,
-                                        conf.get(TrainJobOptions.DEVICE),
-                                        checkpointDir.toString(),
-                                        conf.get(TrainJobOptions.CHECKPOINT_EVERY),
-                                        conf.get(TrainJobOptions.CHECKPOINT_KEEP),
-                                        conf.get(TrainJobOptions.MAX_STEPS),
-                                        conf.getOptional(TrainJobOptions.INIT_FROM).orElse(null)))
+                toTrain.transform("training-sink", Types.LONG, new TrainingSink(sinkOptions))
                         .uid("training-sink")
                         .name("training-sink")
                         .setParallelism(1)

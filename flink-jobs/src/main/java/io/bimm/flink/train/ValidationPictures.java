@@ -6,6 +6,7 @@ import io.bimm.model.BimmConfig;
 import io.bimm.model.Stage;
 import io.bimm.model.Target;
 import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.Predictions;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -18,15 +19,19 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.memory.DataInputViewStreamWrapper;
 import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fixed validation sample of a training run and the reconstruction pictures written with each
  * user-facing checkpoint. The sample is the first one the sink ever receives, kept in the
  * checkpoint directory ({@value #SAMPLE_FILE}) so that restarts and later runs on the same
  * directory picture the same clip, crop and masks, and the pictures of successive checkpoints can
- * be compared.
+ * be compared. Failures here are logged and never stop training.
  */
 final class ValidationPictures {
+    private static final Logger LOG = LoggerFactory.getLogger(ValidationPictures.class);
+
     static final String SAMPLE_FILE = "validation-sample.bin";
 
     private final Path file;
@@ -52,6 +57,55 @@ final class ValidationPictures {
             if (sample != null && !fits(sample)) {
                 sample = null;
             }
+        }
+    }
+
+    /**
+     * The pictures of {@code checkpointDir}'s run, or null when its validation sample cannot be
+     * read (logged); {@code waiting} offers a sample when none was kept yet (a restored run).
+     */
+    static ValidationPictures open(
+            Path checkpointDir, BimmConfig config, Stage stage, List<TrainingSample> waiting) {
+        try {
+            ValidationPictures p = new ValidationPictures(checkpointDir, config, stage);
+            if (p.sample == null && !waiting.isEmpty()) {
+                p.offer(waiting.get(0));
+            }
+            return p;
+        } catch (IOException e) {
+            LOG.warn("Cannot read the validation sample for the pictures: {}", e.toString());
+            return null;
+        }
+    }
+
+    /** {@link #offer}, logging a failure. */
+    void offerQuietly(TrainingSample s) {
+        try {
+            offer(s);
+        } catch (IOException e) {
+            LOG.warn("Cannot keep the validation sample for the pictures: {}", e.toString());
+        }
+    }
+
+    /** Writes the model's reconstruction pictures into {@code dir}, logging a failure. */
+    void picture(AsyncTrainer trainer, Path dir) {
+        if (sample == null) {
+            return;
+        }
+        try {
+            long t0 = System.nanoTime();
+            MaskedBatch batch = batch();
+            Map<Target, float[]> predictions =
+                    trainer.call(
+                            () -> Predictions.predict(trainer.trainer().getModel(), batch, stage));
+            List<Path> files = write(predictions, dir);
+            LOG.info(
+                    "pictures {} of clip {} in {} ms",
+                    files,
+                    sample.clipId,
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+            LOG.warn("Reconstruction pictures for {} failed: {}", dir, e.toString());
         }
     }
 

@@ -45,9 +45,10 @@ public final class BimmTrainer implements AutoCloseable {
     private final List<Device> devices;
     private boolean concurrent;
     private ExecutorService replicaThreads;
-    private long step;
-    private long samplesSeen;
-    private long skippedSteps;
+    // Written by the stepping thread only, read from others: volatile suffices.
+    private volatile long step;
+    private volatile long samplesSeen;
+    private volatile long skippedSteps;
 
     /**
      * Resolves {@code auto} (a GPU when DJL sees one, else the CPU), {@code cpu} or {@code gpu}
@@ -197,10 +198,10 @@ public final class BimmTrainer implements AutoCloseable {
                 } finally {
                     JniUtils.setGradMode(gradMode);
                 }
-                step++;
-                samplesSeen += batch.size();
+                step = step + 1;
+                samplesSeen = samplesSeen + batch.size();
             } else {
-                skippedSteps++;
+                skippedSteps = skippedSteps + 1;
             }
             zeroGradients();
             return new StepResult(step, lr, total, losses, norm, !finite);

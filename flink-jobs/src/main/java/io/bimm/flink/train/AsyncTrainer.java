@@ -1,0 +1,147 @@
+package io.bimm.flink.train;
+
+import ai.djl.Device;
+import io.bimm.model.Bimm;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.Devices;
+import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.StepResult;
+import io.bimm.model.train.TrainOptions;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * The sink's trainer: a {@link BimmTrainer} used from its own thread only (DJL's model is), with at
+ * most one step in flight, so that the task thread assembles the next batch while a step runs.
+ * Methods other than the counters of {@link #trainer()} are called from the task thread.
+ */
+final class AsyncTrainer implements AutoCloseable {
+
+    /** A finished step and how long it took. */
+    record Step(StepResult result, long millis) {}
+
+    private final ExecutorService thread;
+    private BimmTrainer trainer;
+    private Future<Step> inFlight;
+
+    private AsyncTrainer() {
+        this.thread =
+                Executors.newSingleThreadExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "bimm-trainer");
+                            t.setDaemon(true);
+                            return t;
+                        });
+    }
+
+    /** A trainer of a new {@code config} model on {@code device} ({@link Devices#resolve}). */
+    static AsyncTrainer create(BimmConfig config, TrainOptions options, String device)
+            throws Exception {
+        AsyncTrainer t = new AsyncTrainer();
+        try {
+            List<Device> devs = Devices.resolve(device);
+            t.trainer =
+                    t.call(
+                            () ->
+                                    new BimmTrainer(
+                                            Bimm.newModel(config, devs.get(0)), options, devs));
+        } catch (Exception e) {
+            t.thread.shutdownNow();
+            throw e;
+        }
+        return t;
+    }
+
+    /** The trainer; only its counters and options may be read off the trainer thread. */
+    BimmTrainer trainer() {
+        return trainer;
+    }
+
+    /** Whether a step is in flight (not yet taken by {@link #take}). */
+    boolean busy() {
+        return inFlight != null;
+    }
+
+    /**
+     * Starts a step on {@code batch}; {@code onDone} gets its future on the trainer thread as soon
+     * as it ends, failed or not.
+     */
+    void start(MaskedBatch batch, Consumer<Future<Step>> onDone) {
+        if (inFlight != null) {
+            throw new IllegalStateException("A training step is already in flight.");
+        }
+        CompletableFuture<Step> step =
+                CompletableFuture.supplyAsync(
+                        () -> {
+                            long t0 = System.nanoTime();
+                            StepResult r = trainer.step(batch);
+                            return new Step(r, (System.nanoTime() - t0) / 1_000_000);
+                        },
+                        thread);
+        inFlight = step;
+        step.whenComplete((r, e) -> onDone.accept(step));
+    }
+
+    /**
+     * The result of {@code step} if it is the step in flight (waiting for it), else null: it was
+     * taken already.
+     *
+     * @throws IOException when the step failed
+     */
+    Step take(Future<Step> step) throws IOException, InterruptedException {
+        if (step == null || step != inFlight) {
+            return null;
+        }
+        try {
+            return step.get();
+        } catch (ExecutionException e) {
+            throw new IOException("Training step failed: " + e.getCause(), e.getCause());
+        } finally {
+            inFlight = null;
+        }
+    }
+
+    /** Waits for the step in flight and returns it; null when there is none. */
+    Step awaitInFlight() throws IOException, InterruptedException {
+        return take(inFlight);
+    }
+
+    /** Runs {@code task} on the trainer thread, after the step in flight, and waits for it. */
+    <T> T call(Callable<T> task) throws Exception {
+        try {
+            return thread.submit(task).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /** Waits for the step in flight, closes the trainer and the model, and ends the thread. */
+    @Override
+    public void close() throws Exception {
+        inFlight = null;
+        try {
+            if (trainer != null) {
+                call(
+                        () -> {
+                            // The data-parallel replica threads stop with the job, not 60 s later.
+                            trainer.close();
+                            trainer.getModel().close();
+                            return null;
+                        });
+            }
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.bimm.flink.train;
+
+import io.bimm.flink.sample.TrainingSample;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The samples waiting for a training step (operator state {@code pending-samples}) and the bound
+ * that backpressures the sink's input.
+ *
+ * <p>Before {@code train.max-steps} the buffer holds at most one batch beyond the step in flight: a
+ * sample arriving while a full batch waits makes the input wait for that step. Past the limit
+ * nothing is trained any more, so the input must stop rather than fill the state: the buffer takes
+ * {@link #pastLimitHold} samples more and then the input waits until the job is stopped.
+ *
+ * <p>The trade-off: a task waiting in {@code processElement} takes no checkpoint or savepoint: an
+ * aligned barrier queued behind the next sample cannot pass it, and when the sink is chained to the
+ * Kafka reader the reader cannot even start one. {@code bimm train} stops the job with a savepoint
+ * as soon as the last step's checkpoint appears (within about a second); that savepoint passes if
+ * it starts before the hold is full, the hold then taking what is on its way. So the hold is
+ * generous: one batch, one sample per preprocessing instance (each may be emitting one), and
+ * {@value #PAST_LIMIT_BYTES} bytes of samples (about 35 samples at 224 pixels, 270 with the tiny
+ * preset), which is also what a savepoint may carry beyond a partial batch. A job past its limit
+ * that nobody stops waits there and takes no more Flink checkpoints.
+ */
+final class SampleBuffer {
+
+    /** Bytes of samples held past the step limit, beyond one batch and one per prep instance. */
+    static final long PAST_LIMIT_BYTES = 128L << 20;
+
+    private final List<TrainingSample> samples = new ArrayList<>();
+    private final int batch;
+    private final int prepParallelism;
+    private volatile int size;
+
+    SampleBuffer(int batch, int prepParallelism) {
+        this.batch = batch;
+        this.prepParallelism = Math.max(1, prepParallelism);
+    }
+
+    /**
+     * Samples held past the step limit: a batch, one per preprocessing instance, and {@link
+     * #PAST_LIMIT_BYTES} of samples of {@code sampleBytes} each.
+     */
+    static int pastLimitHold(int batch, int prepParallelism, long sampleBytes) {
+        long bytes = Math.max(1, sampleBytes);
+        long hold = batch + prepParallelism + (PAST_LIMIT_BYTES + bytes - 1) / bytes;
+        return (int) Math.min(Integer.MAX_VALUE, hold);
+    }
+
+    /** A sample's size in memory and in state: its arrays' bytes. */
+    static long bytesOf(TrainingSample s) {
+        return 4L
+                        * (s.ventralVisibleIdx.length
+                                + s.ventralMaskedIdx.length
+                                + s.ventralGabor.length
+                                + s.dorsalVisibleIdx.length
+                                + s.dorsalMaskedIdx.length
+                                + s.dorsalGabor.length)
+                + s.ventralPixels.length
+                + s.ventralContour.length
+                + s.ventralRgb.length
+                + s.dorsalPixels.length
+                + s.dorsalContour.length
+                + s.dorsalMotion.length;
+    }
+
+    /**
+     * Whether {@code next} must wait: past the limit ({@code limitReached}) when the hold is full,
+     * before it when a full batch already waits behind the step in flight.
+     */
+    boolean mustWait(TrainingSample next, boolean stepInFlight, boolean limitReached) {
+        if (limitReached) {
+            return samples.size() >= pastLimitHold(batch, prepParallelism, bytesOf(next));
+        }
+        return stepInFlight && samples.size() >= batch;
+    }
+
+    void add(TrainingSample s) {
+        samples.add(s);
+        size = samples.size();
+    }
+
+    boolean hasBatch() {
+        return samples.size() >= batch;
+    }
+
+    /** The next batch's samples, still held. */
+    List<TrainingSample> peekBatch() {
+        return List.copyOf(samples.subList(0, batch));
+    }
+
+    /** Drops the next batch (its step started). */
+    void dropBatch() {
+        samples.subList(0, batch).clear();
+        size = samples.size();
+    }
+
+    /** Every held sample, oldest first (for operator state). */
+    List<TrainingSample> all() {
+        return new ArrayList<>(samples);
+    }
+
+    boolean isEmpty() {
+        return samples.isEmpty();
+    }
+
+    TrainingSample first() {
+        return samples.get(0);
+    }
+
+    /** The number held; safe to read from any thread (metrics). */
+    int size() {
+        return size;
+    }
+}

@@ -1,0 +1,103 @@
+package io.bimm.flink.train;
+
+import io.bimm.model.train.StepResult;
+import java.nio.file.Path;
+import org.apache.flink.streaming.api.operators.Output;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the training sink does with a finished step, on the task thread: metrics, its step number
+ * downstream, and every {@code train.checkpoint-every} steps and at {@code train.max-steps} a model
+ * checkpoint with reconstruction pictures. A step the NaN/Inf guard skipped made no update: it is
+ * counted and logged, nothing else.
+ */
+final class StepReporter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StepReporter.class);
+
+    private final AsyncTrainer trainer;
+    private final SinkCheckpoints checkpoints;
+    private final SinkMetrics metrics;
+    private final ValidationPictures pictures;
+    private final Output<StreamRecord<Long>> output;
+    private final int checkpointEvery;
+    private final long maxSteps;
+
+    StepReporter(
+            AsyncTrainer trainer,
+            SinkCheckpoints checkpoints,
+            SinkMetrics metrics,
+            ValidationPictures pictures,
+            Output<StreamRecord<Long>> output,
+            int checkpointEvery,
+            long maxSteps) {
+        this.trainer = trainer;
+        this.checkpoints = checkpoints;
+        this.metrics = metrics;
+        this.pictures = pictures;
+        this.output = output;
+        this.checkpointEvery = checkpointEvery;
+        this.maxSteps = maxSteps;
+    }
+
+    /** Reports {@code step} (null: nothing to report). */
+    void report(AsyncTrainer.Step step) {
+        if (step == null) {
+            return;
+        }
+        StepResult r = step.result();
+        metrics.stepDone(r, step.millis());
+        if (r.skipped()) {
+            LOG.warn(
+                    "Update after step {} skipped by the NaN/Inf guard: loss {}, gradient norm {},"
+                            + " losses {}",
+                    r.step(),
+                    r.total(),
+                    r.gradNorm(),
+                    r.losses());
+            return;
+        }
+        output.collect(new StreamRecord<>(r.step()));
+        boolean periodic = checkpointEvery > 0 && r.step() % checkpointEvery == 0;
+        boolean finalStep = maxSteps > 0 && r.step() >= maxSteps;
+        if (!periodic && !finalStep) {
+            return;
+        }
+        Path dir;
+        try {
+            dir = checkpoint(r);
+        } catch (Exception e) {
+            // Disk full or unwritable: the last good checkpoint stays; training goes on.
+            LOG.error(
+                    "checkpoint write failed at step {}: {}; keeping the last good checkpoint {}",
+                    r.step(),
+                    e.toString(),
+                    checkpoints.lastSaved());
+            return;
+        }
+        LOG.info(
+                "checkpoint step={} loss={} dir={}{}",
+                r.step(),
+                r.total(),
+                dir,
+                finalStep ? " (final, train.max-steps reached)" : "");
+        if (pictures != null) {
+            pictures.picture(trainer, dir);
+        }
+    }
+
+    /** Writes the trainer's state as a model checkpoint (timed, failures counted). */
+    Path checkpoint(StepResult r) throws Exception {
+        long t0 = System.nanoTime();
+        try {
+            Path dir = checkpoints.save(trainer, r);
+            metrics.checkpointWritten((System.nanoTime() - t0) / 1_000_000);
+            return dir;
+        } catch (Exception e) {
+            metrics.checkpointFailed();
+            throw e;
+        }
+    }
+}

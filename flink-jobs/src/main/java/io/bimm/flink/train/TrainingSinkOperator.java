@@ -1,0 +1,245 @@
+package io.bimm.flink.train;
+
+import com.google.gson.JsonObject;
+import io.bimm.flink.sample.TrainingSample;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.TrainOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.Future;
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.checkpoint.CheckpointOptions;
+import org.apache.flink.runtime.state.CheckpointStreamFactory;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.OperatorSnapshotFutures;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * The training sink's operator (see {@link TrainingSink}). A step runs on the trainer thread; when
+ * it ends, a mail on the task's mailbox reports it (step number out, metrics), writes its periodic
+ * or final checkpoint with pictures, and starts the next batch: at once, whether or not another
+ * sample arrives. The input waits as {@link SampleBuffer} says. State names and kinds are those of
+ * the earlier {@code ProcessFunction} sink, so its savepoints restore.
+ */
+final class TrainingSinkOperator extends AbstractStreamOperator<Long>
+        implements OneInputStreamOperator<TrainingSample, Long> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Configuration conf;
+    private final transient MailboxExecutor mailbox;
+    private transient BimmConfig config;
+    private transient TrainOptions options;
+    private transient long maxSteps;
+    private transient int checkpointEvery;
+    private transient AsyncTrainer trainer;
+    private transient SampleBuffer pending;
+    private transient MaskedBatch nextBatch;
+    private transient SinkCheckpoints checkpoints;
+    private transient SinkMetrics metrics;
+    private transient ValidationPictures pictures;
+    private transient StepReporter reporter;
+    private transient SinkState state;
+    private transient boolean savepoint;
+    private transient boolean closed;
+
+    TrainingSinkOperator(StreamOperatorParameters<Long> parameters, Configuration conf) {
+        super(parameters);
+        this.conf = conf;
+        this.mailbox = parameters.getMailboxExecutor();
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext ctx) throws Exception {
+        super.initializeState(ctx);
+        config = TrainJob.modelConfig(conf);
+        options = TrainJob.trainOptions(conf);
+        maxSteps = conf.get(TrainJobOptions.MAX_STEPS);
+        checkpointEvery = conf.get(TrainJobOptions.CHECKPOINT_EVERY);
+        Path root = Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath();
+        checkpoints = new SinkCheckpoints(root, conf.get(TrainJobOptions.CHECKPOINT_KEEP));
+        pending =
+                new SampleBuffer(
+                        options.getBatchSize(), conf.get(TrainJobOptions.PREP_PARALLELISM));
+        trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
+        LOG.info(
+                "Training {} ({} parameters) on {}, stage {}, batch {}",
+                config.getPreset(),
+                trainer.trainer().getModel().parameterCount(),
+                trainer.trainer().getDevices(),
+                options.getStage(),
+                options.getBatchSize());
+        state = SinkState.register(ctx.getOperatorStateStore());
+        if (ctx.isRestored()) {
+            state.pendingSamples().forEach(pending::add);
+            for (String json : state.pointers()) {
+                Path dir = checkpoints.restore(trainer, json);
+                LOG.info(
+                        "Restored model checkpoint {} (step {}), {} pending samples",
+                        dir,
+                        trainer.trainer().getStep(),
+                        pending.size());
+            }
+        } else if (conf.getOptional(TrainJobOptions.INIT_FROM)
+                .filter(s -> !s.isBlank())
+                .isPresent()) {
+            Path dir = checkpoints.initFrom(trainer, conf.get(TrainJobOptions.INIT_FROM));
+            LOG.info("Initialized from {}", dir);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        metrics =
+                new SinkMetrics(getMetricGroup(), getRuntimeContext(), trainer.trainer(), pending);
+        // Before the restored batches train: a restored run's first checkpoint may come from them
+        // alone, and its pictures show the validation sample the earlier run kept.
+        pictures =
+                ValidationPictures.open(
+                        checkpoints.root(), config, options.getStage(), pending.all());
+        reporter =
+                new StepReporter(
+                        trainer, checkpoints, metrics, pictures, output, checkpointEvery, maxSteps);
+        // Full batches restored from state train now, not when the next sample arrives.
+        startStep();
+    }
+
+    @Override
+    public void processElement(StreamRecord<TrainingSample> element) throws Exception {
+        TrainingSample sample = element.getValue();
+        boolean announced = false;
+        while (pending.mustWait(sample, trainer.busy(), reachedMaxSteps())) {
+            if (!announced && reachedMaxSteps() && !trainer.busy()) {
+                LOG.info(
+                        "train.max-steps={} reached: {} samples held for the next run, the input"
+                                + " waits until the job is stopped",
+                        maxSteps,
+                        pending.size());
+                announced = true;
+            }
+            // Runs the trainer's "step done" mail (or waits, past the limit, until cancelled).
+            mailbox.yield();
+        }
+        pending.add(sample);
+        if (pictures != null) {
+            pictures.offerQuietly(sample);
+        }
+        startStep();
+        if (trainer.busy() && nextBatch == null && pending.hasBatch()) {
+            // Assembled here while the step runs on the trainer thread.
+            nextBatch = SampleBatches.of(config, options.getStage(), pending.peekBatch());
+        }
+    }
+
+    /** Counting the step in flight. */
+    private boolean reachedMaxSteps() {
+        long steps = trainer.trainer().getStep() + (trainer.busy() ? 1 : 0);
+        return maxSteps > 0 && steps >= maxSteps;
+    }
+
+    /** Starts a step on the next batch if one waits, no step runs, and the limit allows. */
+    private void startStep() {
+        if (closed || trainer.busy() || !pending.hasBatch() || reachedMaxSteps()) {
+            return;
+        }
+        MaskedBatch batch =
+                nextBatch != null
+                        ? nextBatch
+                        : SampleBatches.of(config, options.getStage(), pending.peekBatch());
+        nextBatch = null;
+        pending.dropBatch();
+        metrics.stepStarted(batch.size());
+        trainer.start(
+                batch, step -> mailbox.execute(() -> stepDone(step), "bimm training step done"));
+    }
+
+    /** The trainer's mail: reports the step unless a snapshot already did, starts the next. */
+    private void stepDone(Future<AsyncTrainer.Step> step) throws Exception {
+        if (closed) {
+            return;
+        }
+        reporter.report(trainer.take(step));
+        startStep();
+    }
+
+    @Override
+    public OperatorSnapshotFutures snapshotState(
+            long checkpointId,
+            long timestamp,
+            CheckpointOptions checkpointOptions,
+            CheckpointStreamFactory factory)
+            throws Exception {
+        savepoint = checkpointOptions.getCheckpointType().isSavepoint();
+        return super.snapshotState(checkpointId, timestamp, checkpointOptions, factory);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        // The step in flight belongs to samples already taken from the buffer: finish it, and
+        // send its step number, before the barrier.
+        reporter.report(trainer.awaitInFlight());
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext ctx) throws Exception {
+        super.snapshotState(ctx);
+        reporter.report(trainer.awaitInFlight()); // none, after prepareSnapshotPreBarrier
+        Path dir;
+        try {
+            dir = reporter.checkpoint(metrics.last());
+        } catch (IOException e) {
+            // Fails the job over to the last completed Flink checkpoint, whose model checkpoint
+            // is untouched: progress since then is trained again, never half-saved.
+            LOG.error(
+                    "checkpoint write failed for Flink checkpoint {} at step {}: {}; the last good"
+                            + " checkpoint {} stays the restore point",
+                    ctx.getCheckpointId(),
+                    trainer.trainer().getStep(),
+                    e.toString(),
+                    checkpoints.lastCompleted());
+            throw e;
+        }
+        JsonObject p = SinkCheckpoints.pointer(dir, trainer.trainer().getStep());
+        state.update(p, pending.all());
+        checkpoints.taken(ctx.getCheckpointId(), dir, savepoint);
+        p.addProperty("samples_seen", trainer.trainer().getSamplesSeen());
+        p.addProperty("pending_samples", pending.size());
+        p.addProperty("flink_checkpoint_id", ctx.getCheckpointId());
+        checkpoints.writeProgress(p);
+        // A batch may have waited for the step finished here: start it after the barrier.
+        mailbox.execute(this::startStep, "bimm start waiting batch");
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        checkpoints.completed(checkpointId);
+    }
+
+    @Override
+    public void notifyCheckpointAborted(long checkpointId) throws Exception {
+        super.notifyCheckpointAborted(checkpointId);
+        checkpoints.aborted(checkpointId);
+    }
+
+    @Override
+    public void close() throws Exception {
+        closed = true;
+        try {
+            if (trainer != null) {
+                trainer.close();
+            }
+        } finally {
+            super.close();
+        }
+    }
+}
