@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.flink.sample.TrainingSampleTypeInfo;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Preset;
 import io.bimm.model.checkpoint.Checkpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ class TrainingSinkTest {
 
     private static Configuration tinyConf() {
         Configuration conf = new Configuration();
-        conf.set(TrainJobOptions.PRESET, "tiny");
+        conf.set(TrainJobOptions.PRESET, Preset.TINY);
         conf.set(TrainJobOptions.BATCH_SIZE, 2);
         conf.set(TrainJobOptions.WARMUP_STEPS, 1L);
         conf.set(TrainJobOptions.DEVICE, "cpu");
