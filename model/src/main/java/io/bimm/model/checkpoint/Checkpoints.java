@@ -22,6 +22,7 @@ import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -177,14 +178,14 @@ public final class Checkpoints {
     public static void load(BimmTrainer trainer, Path dir) throws IOException {
         Path manifestPath = dir.resolve(MANIFEST);
         if (!Files.exists(manifestPath)) {
-            throw new IOException("Not a checkpoint (no " + MANIFEST + "): " + dir);
+            throw new InvalidCheckpointException("Not a checkpoint (no " + MANIFEST + "): " + dir);
         }
         JsonObject manifest = readManifest(dir);
         for (String file : List.of(PARAMS, OPTIMIZER)) {
             String expected = checksum(manifest, file, manifestPath);
             String actual = sha256(dir.resolve(file));
             if (!expected.equals(actual)) {
-                throw new IOException(
+                throw new InvalidCheckpointException(
                         "Checkpoint "
                                 + dir
                                 + " is corrupt: "
@@ -241,22 +242,30 @@ public final class Checkpoints {
      */
     public static JsonObject readManifest(Path dir) throws IOException {
         Path file = dir.resolve(MANIFEST);
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InvalidCheckpointException(
+                    "Not a checkpoint (no " + MANIFEST + "): " + dir, e);
+        }
         try {
             JsonElement e = JsonParser.parseString(text);
             if (!e.isJsonObject()) {
-                throw new IOException(file + " is not a JSON object (truncated or corrupt?).");
+                throw new InvalidCheckpointException(
+                        file + " is not a JSON object (truncated or corrupt?).");
             }
             return e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new IOException(file + " is truncated or corrupt: " + e.getMessage() + ".", e);
+            throw new InvalidCheckpointException(
+                    file + " is truncated or corrupt: " + e.getMessage() + ".", e);
         }
     }
 
     private static JsonObject configOf(JsonObject manifest, Path manifestPath) throws IOException {
         JsonElement config = manifest.get("config");
         if (config == null || !config.isJsonObject()) {
-            throw new IOException(manifestPath + " has no model config.");
+            throw new InvalidCheckpointException(manifestPath + " has no model config.");
         }
         return config.getAsJsonObject();
     }
@@ -267,7 +276,8 @@ public final class Checkpoints {
         JsonElement sum =
                 sums != null && sums.isJsonObject() ? sums.getAsJsonObject().get(file) : null;
         if (sum == null || !sum.isJsonPrimitive()) {
-            throw new IOException(manifestPath + " has no SHA-256 for " + file + ".");
+            throw new InvalidCheckpointException(
+                    manifestPath + " has no SHA-256 for " + file + ".");
         }
         return sum.getAsString();
     }
@@ -278,7 +288,7 @@ public final class Checkpoints {
         try {
             return v.getAsLong();
         } catch (RuntimeException e) {
-            throw new IOException(manifestPath + " has no number " + key + ".", e);
+            throw new InvalidCheckpointException(manifestPath + " has no number " + key + ".", e);
         }
     }
 
@@ -297,7 +307,7 @@ public final class Checkpoints {
         }
         Path newest = latest(p);
         if (newest == null) {
-            throw new IOException(
+            throw new InvalidCheckpointException(
                     "Not a checkpoint (no "
                             + MANIFEST
                             + ") and no step-N checkpoint or latest link in it: "
@@ -321,7 +331,7 @@ public final class Checkpoints {
         String expected = checksum(manifest, PARAMS, dir.resolve(MANIFEST));
         String actual = sha256(dir.resolve(PARAMS));
         if (!expected.equals(actual)) {
-            throw new IOException(
+            throw new InvalidCheckpointException(
                     "Checkpoint "
                             + dir
                             + " is corrupt: "
