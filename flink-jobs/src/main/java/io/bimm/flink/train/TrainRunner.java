@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -21,9 +23,11 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.client.JobCancellationException;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.environment.RemoteStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ExceptionUtils;
 
 /**
  * Runs the training job in a local MiniCluster (with the web dashboard) or on a remote cluster,
@@ -205,7 +209,7 @@ public final class TrainRunner {
                 // Failures first, then the status: a failure that ended the job is reported as
                 // the job's failure, not as a restart.
                 List<RestartReporter.Failure> failures = restarts.fetchNew();
-                JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
+                JobStatus status = statusOf(client);
                 if (status.isGloballyTerminalState()) {
                     if (status != JobStatus.FINISHED && !stopping.get()) {
                         throw failed(client, status, restarts);
@@ -257,6 +261,29 @@ public final class TrainRunner {
                 latest == null ? steps : Math.max(steps, Checkpoints.stepOf(latest)),
                 savepoint[0],
                 latest);
+    }
+
+    /**
+     * The job's status. A local MiniCluster shuts down when its job ends and then answers no
+     * status: the job's result says how it ended.
+     */
+    private static JobStatus statusOf(JobClient client) throws Exception {
+        try {
+            return client.getJobStatus().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | IllegalStateException e) {
+            // (The MiniCluster's client throws "not yet running or already shut down" at once.)
+            try {
+                client.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+                return JobStatus.FINISHED;
+            } catch (ExecutionException failed) {
+                return ExceptionUtils.findThrowable(failed, JobCancellationException.class)
+                                .isPresent()
+                        ? JobStatus.CANCELED
+                        : JobStatus.FAILED;
+            } catch (TimeoutException stillRunning) {
+                throw e;
+            }
+        }
     }
 
     /** The failure of a job that ended as {@code status} on its own, with its root cause. */
