@@ -23,8 +23,11 @@ import picocli.CommandLine.Spec;
             "Train BIMM continuously on the clips of a Kafka topic: a Flink job (local MiniCluster"
                     + " with the web dashboard, or --jobmanager) that decodes clips, computes the"
                     + " targets and masks, and runs training steps on the GPU (or CPU).",
-            "Ends cleanly with a savepoint after --max-steps or on Ctrl-C; the next run with the"
-                    + " same --checkpoint-dir resumes from it (exactly: same model, same offsets)."
+            "Ends cleanly with a savepoint after --max-steps or on Ctrl-C (a cancel when no"
+                    + " savepoint can be taken within 60 s); the next run with the same"
+                    + " --checkpoint-dir resumes from the newest savepoint or retained Flink"
+                    + " checkpoint (exactly: same model, same offsets). A job that fails exits 1"
+                    + " with its root cause."
         })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -172,7 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainRunner.Result r;
         try {
             r = TrainRunner.run(conf, fresh, jobManager, port, System.out);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | TrainRunner.JobFailedException e) {
             throw new UserException(e.getMessage(), e);
         }
         System.out.println(

@@ -1,19 +1,18 @@
 package io.bimm.flink.train;
 
 import io.bimm.model.checkpoint.Checkpoints;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -24,24 +23,40 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.client.JobCancellationException;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.environment.RemoteStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.flink.util.ExceptionUtils;
 
 /**
  * Runs the training job in a local MiniCluster (with the web dashboard) or on a remote cluster,
- * prints a line per model checkpoint, and ends it cleanly: after {@code train.max-steps}, or on
- * Ctrl-C, it stops the job with a savepoint, which the next run resumes from.
+ * prints a line per model checkpoint and per restart (with its root cause), and ends it: after
+ * {@code train.max-steps}, or on Ctrl-C, it stops the job with a savepoint, or cancels it when no
+ * savepoint can be taken in time ({@link JobStopper}). The next run resumes from the newest
+ * savepoint or retained Flink checkpoint ({@link ResumePoints}). A job that fails (a permanent
+ * error, or more restarts in a row than the strategy allows) ends the run with {@link
+ * JobFailedException}.
  */
 public final class TrainRunner {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TrainRunner.class);
-
     /** What a run did. */
     public record Result(long steps, String savepoint, Path latestCheckpoint) {}
+
+    /** The job failed: its message is one line with the root cause. */
+    public static final class JobFailedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        JobFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Restarts in a row (without an hour of running between them) before the job fails: a fault
+     * that persists ends the run within minutes instead of restarting it forever.
+     */
+    static final int RESTART_ATTEMPTS = 10;
 
     private TrainRunner() {}
 
@@ -70,9 +85,14 @@ public final class TrainRunner {
             conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 10);
         }
         if (!conf.contains(RestartStrategyOptions.RESTART_STRATEGY)) {
-            // A long-running job: restarts back off exponentially and the backoff resets after
-            // an hour without failure, so faults spread over days never exhaust a fixed budget.
+            // A long-running job: restarts back off exponentially (2 s, 4 s, ... 2 min) and the
+            // count and backoff reset after an hour without failure, so faults spread over days
+            // never exhaust the budget; ten failures in a row fail the job (after about 9
+            // minutes of backoff) instead of restarting it forever.
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+            conf.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS,
+                    RESTART_ATTEMPTS);
             conf.set(
                     RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
                     Duration.ofSeconds(2));
@@ -85,40 +105,18 @@ public final class TrainRunner {
                     Duration.ofHours(1));
         }
         if (!fresh && !conf.contains(StateRecoveryOptions.SAVEPOINT_PATH)) {
-            newestSavepoint(root)
+            ResumePoints.newest(root)
                     .ifPresent(
                             p ->
                                     conf.set(
                                             StateRecoveryOptions.SAVEPOINT_PATH,
-                                            p.toUri().toString()));
+                                            p.dir().toUri().toString()));
         }
         return conf;
     }
 
     static Path checkpointRoot(Configuration options) {
         return Paths.get(options.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath().normalize();
-    }
-
-    /** The newest savepoint a previous run left under the checkpoint directory. */
-    static Optional<Path> newestSavepoint(Path root) {
-        Path dir = root.resolve("savepoints");
-        if (!Files.isDirectory(dir)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> Files.isRegularFile(p.resolve("_metadata")))
-                    .max(Comparator.comparingLong(TrainRunner::modified));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static long modified(Path p) {
-        try {
-            return Files.getLastModifiedTime(p.resolve("_metadata")).toMillis();
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     /**
@@ -132,9 +130,19 @@ public final class TrainRunner {
             Configuration options, boolean fresh, String jobManager, int webPort, PrintStream out)
             throws Exception {
         Configuration conf = flinkConfig(options, fresh);
-        conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH)
-                .ifPresent(p -> out.println("resuming from savepoint " + p));
+        Path root = checkpointRoot(options);
+        Optional<ResumePoints.ResumePoint> resume =
+                fresh || options.contains(StateRecoveryOptions.SAVEPOINT_PATH)
+                        ? Optional.empty()
+                        : ResumePoints.newest(root);
+        if (resume.isPresent()) {
+            out.println(ResumePoints.describe(resume.get(), root));
+        } else {
+            conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH)
+                    .ifPresent(p -> out.println("resuming from savepoint " + p));
+        }
         StreamExecutionEnvironment env;
+        String restAddress;
         if (jobManager == null) {
             conf.set(RestOptions.PORT, webPort);
             conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(2));
@@ -142,7 +150,8 @@ public final class TrainRunner {
             conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
             env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
             env.setParallelism(Math.max(1, options.get(TrainJobOptions.PREP_PARALLELISM)));
-            out.println("Flink dashboard: http://localhost:" + webPort);
+            restAddress = "localhost:" + webPort;
+            out.println("Flink dashboard: http://" + restAddress);
         } else {
             String[] hp = jobManager.split(":");
             if (hp.length != 2) {
@@ -160,6 +169,7 @@ public final class TrainRunner {
                             new String[] {jobJar()},
                             null,
                             SavepointRestoreSettings.fromConfiguration(conf));
+            restAddress = jobManager;
             out.println("Submitting to the Flink cluster at http://" + jobManager);
         }
         TrainJob.build(env, options);
@@ -169,17 +179,22 @@ public final class TrainRunner {
         out.println("job " + client.getJobID() + " running");
         out.flush();
 
+        RestartReporter restarts =
+                new RestartReporter(
+                        restAddress, client.getJobID(), RestartReporter.maxAttempts(conf), out);
+        JobStopper stopper = new JobStopper(client, root);
         long maxSteps = options.get(TrainJobOptions.MAX_STEPS);
-        Path root = checkpointRoot(options);
         AtomicBoolean stopping = new AtomicBoolean();
         String[] savepoint = new String[1];
         Thread hook =
                 new Thread(
                         () -> {
                             if (stopping.compareAndSet(false, true)) {
-                                out.println("stopping with a savepoint...");
-                                savepoint[0] = stop(client, root);
-                                out.println("savepoint " + savepoint[0]);
+                                out.println("stopping (savepoint, or cancel if none in time)...");
+                                out.flush();
+                                JobStopper.Outcome o = stopper.stop();
+                                savepoint[0] = o.savepoint();
+                                out.println(o.line());
                                 out.flush();
                             }
                         },
@@ -191,15 +206,17 @@ public final class TrainRunner {
         Path lastSeen = Checkpoints.latestSince(root, startedAt);
         try {
             while (true) {
-                JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
+                // Failures first, then the status: a failure that ended the job is reported as
+                // the job's failure, not as a restart.
+                List<RestartReporter.Failure> failures = restarts.fetchNew();
+                JobStatus status = statusOf(client);
                 if (status.isGloballyTerminalState()) {
                     if (status != JobStatus.FINISHED && !stopping.get()) {
-                        client.getJobExecutionResult().get();
-                        throw new IllegalStateException(
-                                "The training job ended as " + status + ".");
+                        throw failed(client, status, restarts);
                     }
                     break;
                 }
+                restarts.reportRestarts(failures);
                 steps = stepsOf(client).orElse(steps);
                 Path latest = Checkpoints.latestSince(root, startedAt);
                 if (latest != null && !latest.equals(lastSeen)) {
@@ -218,16 +235,14 @@ public final class TrainRunner {
                                 : (steps >= maxSteps ? Checkpoints.latest(root) : null);
                 if (maxSteps > 0
                         && reached != null
-                        && stepOf(reached) >= maxSteps
-                        && !stopping.get()) {
-                    if (stopping.compareAndSet(false, true)) {
-                        out.println(
-                                "reached train.max-steps="
-                                        + maxSteps
-                                        + "; stopping with a savepoint");
-                        savepoint[0] = stop(client, root);
-                        break;
-                    }
+                        && Checkpoints.stepOf(reached) >= maxSteps
+                        && stopping.compareAndSet(false, true)) {
+                    out.println("reached train.max-steps=" + maxSteps + "; stopping the job");
+                    JobStopper.Outcome o = stopper.stop();
+                    savepoint[0] = o.savepoint();
+                    out.println(o.line());
+                    out.flush();
+                    break;
                 }
                 Thread.sleep(1000);
             }
@@ -243,54 +258,52 @@ public final class TrainRunner {
             latest = Checkpoints.latest(root);
         }
         return new Result(
-                latest == null ? steps : Math.max(steps, stepOf(latest)), savepoint[0], latest);
+                latest == null ? steps : Math.max(steps, Checkpoints.stepOf(latest)),
+                savepoint[0],
+                latest);
     }
 
     /**
-     * Stops the job with a savepoint. A savepoint is refused while some task is not running yet (a
-     * job that reached its step limit while its last preprocessing instances still load their
-     * native libraries) or when a checkpoint is declined; such a refusal is retried.
+     * The job's status. A local MiniCluster shuts down when its job ends and then answers no
+     * status: the job's result says how it ended.
      */
-    private static String stop(JobClient client, Path root) {
-        Exception last = null;
-        for (int attempt = 1; attempt <= STOP_ATTEMPTS; attempt++) {
+    private static JobStatus statusOf(JobClient client) throws Exception {
+        try {
+            return client.getJobStatus().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | IllegalStateException e) {
+            // (The MiniCluster's client throws "not yet running or already shut down" at once.)
             try {
-                return client.stopWithSavepoint(
-                                false,
-                                root.resolve("savepoints").toUri().toString(),
-                                SavepointFormatType.CANONICAL)
-                        .get(5, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                last = e;
-                break;
-            } catch (Exception e) {
-                last = e;
-                try {
-                    if (client.getJobStatus().get(30, TimeUnit.SECONDS).isGloballyTerminalState()) {
-                        break;
-                    }
-                    LOG.warn(
-                            "Stop with savepoint attempt {} of {} failed, retrying in {} s: {}",
-                            attempt,
-                            STOP_ATTEMPTS,
-                            STOP_RETRY_SECONDS,
-                            e.getMessage());
-                    Thread.sleep(STOP_RETRY_SECONDS * 1000L);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                } catch (Exception statusFailed) {
-                    break;
-                }
+                client.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+                return JobStatus.FINISHED;
+            } catch (ExecutionException failed) {
+                return ExceptionUtils.findThrowable(failed, JobCancellationException.class)
+                                .isPresent()
+                        ? JobStatus.CANCELED
+                        : JobStatus.FAILED;
+            } catch (TimeoutException stillRunning) {
+                throw e;
             }
         }
-        throw new IllegalStateException(
-                "Stopping the job with a savepoint failed: " + last.getMessage(), last);
     }
 
-    private static final int STOP_ATTEMPTS = 10;
-    private static final int STOP_RETRY_SECONDS = 3;
+    /** The failure of a job that ended as {@code status} on its own, with its root cause. */
+    private static JobFailedException failed(
+            JobClient client, JobStatus status, RestartReporter restarts) {
+        Throwable cause = null;
+        try {
+            client.getJobExecutionResult().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            cause = e;
+        }
+        String root = cause != null ? JobStopper.oneLine(cause) : restarts.lastRootCause();
+        return new JobFailedException(
+                "The training job ended as "
+                        + status
+                        + (root == null ? "." : ": root cause: " + root),
+                cause);
+    }
 
     private static Optional<Long> stepsOf(JobClient client) {
         try {
@@ -302,9 +315,9 @@ public final class TrainRunner {
         }
     }
 
+    /** The step of a {@code step-N} checkpoint directory ({@link Checkpoints#stepOf}). */
     static long stepOf(Path checkpoint) {
-        String name = checkpoint.getFileName().toString();
-        return name.startsWith("step-") ? Long.parseLong(name.substring(5)) : -1;
+        return Checkpoints.stepOf(checkpoint);
     }
 
     /** System property naming the jar to submit (default: the jar this class was loaded from). */

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,8 +99,9 @@ class CheckpointRestoreTest {
         }
     }
 
+    /** Nothing verifies and rereading cannot help: the job must fail, not restart forever. */
     @Test
-    void noGoodCheckpointLeftIsAnError() throws IOException {
+    void noGoodCheckpointLeftFailsWithoutRestarts() throws IOException {
         Path newest = twoCheckpoints();
         for (Path dir : new Path[] {root.resolve("step-000000000003"), newest}) {
             Files.writeString(dir.resolve(Checkpoints.OPTIMIZER), "garbage");
@@ -107,8 +109,55 @@ class CheckpointRestoreTest {
         try (Bimm model = Bimm.newModel(CONFIG, Device.cpu())) {
             BimmTrainer trainer = new BimmTrainer(model, OPTIONS);
             assertThatThrownBy(() -> CheckpointRestore.load(trainer, newest, null))
+                    .isInstanceOf(SuppressRestartsException.class)
+                    .cause()
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(newest.toString())
+                    .hasMessageContaining("is corrupt: optimizer.safetensors")
+                    .hasMessageContaining("no older checkpoint beside it verifies");
+        }
+    }
+
+    /** A truncated manifest is wrong content too, and a missing checkpoint directory as well. */
+    @Test
+    void truncatedManifestsAndMissingDirectoriesArePermanent() throws IOException {
+        Path newest = twoCheckpoints();
+        Path manifest = newest.resolve(Checkpoints.MANIFEST);
+        Files.writeString(manifest, Files.readString(manifest).substring(0, 40));
+        deleteTree(root.resolve("step-000000000003"));
+        try (Bimm model = Bimm.newModel(CONFIG, Device.cpu())) {
+            BimmTrainer trainer = new BimmTrainer(model, OPTIONS);
+            assertThatThrownBy(() -> CheckpointRestore.load(trainer, newest, null))
+                    .isInstanceOf(SuppressRestartsException.class)
+                    .cause()
+                    .hasMessageContaining(manifest.toString());
+            Path gone = root.resolve("step-000000000009");
+            assertThatThrownBy(() -> CheckpointRestore.load(trainer, gone, "00"))
+                    .isInstanceOf(SuppressRestartsException.class);
+        }
+    }
+
+    /** A file-system error (here: a directory where a file should be) may pass: retryable. */
+    @Test
+    void aFileSystemErrorStaysRetryable() throws IOException {
+        Path newest = twoCheckpoints();
+        for (Path dir : new Path[] {root.resolve("step-000000000003"), newest}) {
+            Files.delete(dir.resolve(Checkpoints.OPTIMIZER));
+            Files.createDirectory(dir.resolve(Checkpoints.OPTIMIZER));
+        }
+        try (Bimm model = Bimm.newModel(CONFIG, Device.cpu())) {
+            BimmTrainer trainer = new BimmTrainer(model, OPTIONS);
+            assertThatThrownBy(() -> CheckpointRestore.load(trainer, newest, null))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("no older checkpoint beside it verifies");
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
@@ -21,6 +22,7 @@ import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -50,16 +52,38 @@ public final class Checkpoints {
     /** Manifest file name. */
     public static final String MANIFEST = "manifest.json";
 
+    /** Prefix of a checkpoint directory's name: {@code step-} and the step in 12 digits. */
+    public static final String STEP_PREFIX = "step-";
+
     private static final int FORMAT = 1;
 
     private Checkpoints() {}
+
+    /** The directory name of the checkpoint of {@code step}: {@code step-000000000042}. */
+    public static String dirName(long step) {
+        return String.format(STEP_PREFIX + "%012d", step);
+    }
+
+    /** The step a {@code step-N} checkpoint directory holds, or -1 for any other name. */
+    public static long stepOf(Path checkpoint) {
+        Path file = checkpoint.getFileName();
+        String name = file == null ? "" : file.toString();
+        if (!name.startsWith(STEP_PREFIX)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(name.substring(STEP_PREFIX.length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 
     /** Writes a checkpoint of {@code trainer} under {@code root}; returns its directory. */
     public static Path save(BimmTrainer trainer, Path root, Map<String, Float> losses)
             throws IOException {
         Bimm model = trainer.getModel();
         Files.createDirectories(root);
-        String name = String.format("step-%012d", trainer.getStep());
+        String name = dirName(trainer.getStep());
         Path tmp = Files.createTempDirectory(root, ".tmp-" + name + "-");
         try {
             SafetensorsWriter params = new SafetensorsWriter();
@@ -105,6 +129,8 @@ public final class Checkpoints {
                 throw new IOException("Checkpoint already exists: " + target);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            // The rename itself is durable only once the directory holding it is flushed.
+            fsyncDirectory(root);
             return target;
         } catch (IOException | RuntimeException e) {
             deleteTree(tmp);
@@ -128,7 +154,7 @@ public final class Checkpoints {
         }
         try (Stream<Path> s = Files.list(root)) {
             TreeSet<String> names = new TreeSet<>();
-            s.filter(p -> p.getFileName().toString().startsWith("step-"))
+            s.filter(p -> stepOf(p) >= 0)
                     .filter(p -> writtenSince(p.resolve(MANIFEST), sinceMillis))
                     .forEach(p -> names.add(p.getFileName().toString()));
             return names.isEmpty() ? null : root.resolve(names.last());
@@ -152,16 +178,14 @@ public final class Checkpoints {
     public static void load(BimmTrainer trainer, Path dir) throws IOException {
         Path manifestPath = dir.resolve(MANIFEST);
         if (!Files.exists(manifestPath)) {
-            throw new IOException("Not a checkpoint (no " + MANIFEST + "): " + dir);
+            throw new InvalidCheckpointException("Not a checkpoint (no " + MANIFEST + "): " + dir);
         }
-        JsonObject manifest =
-                JsonParser.parseString(Files.readString(manifestPath, StandardCharsets.UTF_8))
-                        .getAsJsonObject();
+        JsonObject manifest = readManifest(dir);
         for (String file : List.of(PARAMS, OPTIMIZER)) {
-            String expected = manifest.getAsJsonObject("sha256").get(file).getAsString();
+            String expected = checksum(manifest, file, manifestPath);
             String actual = sha256(dir.resolve(file));
             if (!expected.equals(actual)) {
-                throw new IOException(
+                throw new InvalidCheckpointException(
                         "Checkpoint "
                                 + dir
                                 + " is corrupt: "
@@ -174,7 +198,7 @@ public final class Checkpoints {
             }
         }
         Bimm model = trainer.getModel();
-        JsonObject expectedConfig = manifest.getAsJsonObject("config");
+        JsonObject expectedConfig = configOf(manifest, manifestPath);
         JsonObject actualConfig =
                 JsonParser.parseString(model.getConfig().toJson()).getAsJsonObject();
         List<String> diffs = new ArrayList<>();
@@ -207,9 +231,65 @@ public final class Checkpoints {
             trainer.getOptimizer().putState(name, m, vv, step);
         }
         trainer.restoreCounters(
-                manifest.get("step").getAsLong(),
-                manifest.get("samples_seen").getAsLong(),
-                manifest.get("skipped_steps").getAsLong());
+                longField(manifest, "step", manifestPath),
+                longField(manifest, "samples_seen", manifestPath),
+                longField(manifest, "skipped_steps", manifestPath));
+    }
+
+    /**
+     * The parsed {@code manifest.json} of checkpoint {@code dir}; a truncated or malformed one is
+     * an {@link IOException} naming the file.
+     */
+    public static JsonObject readManifest(Path dir) throws IOException {
+        Path file = dir.resolve(MANIFEST);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InvalidCheckpointException(
+                    "Not a checkpoint (no " + MANIFEST + "): " + dir, e);
+        }
+        try {
+            JsonElement e = JsonParser.parseString(text);
+            if (!e.isJsonObject()) {
+                throw new InvalidCheckpointException(
+                        file + " is not a JSON object (truncated or corrupt?).");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new InvalidCheckpointException(
+                    file + " is truncated or corrupt: " + e.getMessage() + ".", e);
+        }
+    }
+
+    private static JsonObject configOf(JsonObject manifest, Path manifestPath) throws IOException {
+        JsonElement config = manifest.get("config");
+        if (config == null || !config.isJsonObject()) {
+            throw new InvalidCheckpointException(manifestPath + " has no model config.");
+        }
+        return config.getAsJsonObject();
+    }
+
+    private static String checksum(JsonObject manifest, String file, Path manifestPath)
+            throws IOException {
+        JsonElement sums = manifest.get("sha256");
+        JsonElement sum =
+                sums != null && sums.isJsonObject() ? sums.getAsJsonObject().get(file) : null;
+        if (sum == null || !sum.isJsonPrimitive()) {
+            throw new InvalidCheckpointException(
+                    manifestPath + " has no SHA-256 for " + file + ".");
+        }
+        return sum.getAsString();
+    }
+
+    private static long longField(JsonObject manifest, String key, Path manifestPath)
+            throws IOException {
+        JsonElement v = manifest.get(key);
+        try {
+            return v.getAsLong();
+        } catch (RuntimeException e) {
+            throw new InvalidCheckpointException(manifestPath + " has no number " + key + ".", e);
+        }
     }
 
     /**
@@ -227,7 +307,7 @@ public final class Checkpoints {
         }
         Path newest = latest(p);
         if (newest == null) {
-            throw new IOException(
+            throw new InvalidCheckpointException(
                     "Not a checkpoint (no "
                             + MANIFEST
                             + ") and no step-N checkpoint or latest link in it: "
@@ -238,11 +318,7 @@ public final class Checkpoints {
 
     /** The model config stored in a checkpoint's manifest. */
     public static BimmConfig readConfig(Path dir) throws IOException {
-        JsonObject manifest =
-                JsonParser.parseString(
-                                Files.readString(dir.resolve(MANIFEST), StandardCharsets.UTF_8))
-                        .getAsJsonObject();
-        return BimmConfig.fromJson(manifest.get("config").toString());
+        return BimmConfig.fromJson(configOf(readManifest(dir), dir.resolve(MANIFEST)).toString());
     }
 
     /**
@@ -251,21 +327,19 @@ public final class Checkpoints {
      */
     public static Bimm loadModel(Path path, Device device) throws IOException {
         Path dir = resolve(path);
-        JsonObject manifest =
-                JsonParser.parseString(
-                                Files.readString(dir.resolve(MANIFEST), StandardCharsets.UTF_8))
-                        .getAsJsonObject();
-        String expected = manifest.getAsJsonObject("sha256").get(PARAMS).getAsString();
+        JsonObject manifest = readManifest(dir);
+        String expected = checksum(manifest, PARAMS, dir.resolve(MANIFEST));
         String actual = sha256(dir.resolve(PARAMS));
         if (!expected.equals(actual)) {
-            throw new IOException(
+            throw new InvalidCheckpointException(
                     "Checkpoint "
                             + dir
                             + " is corrupt: "
                             + PARAMS
                             + " does not match its SHA-256.");
         }
-        BimmConfig config = BimmConfig.fromJson(manifest.get("config").toString());
+        BimmConfig config =
+                BimmConfig.fromJson(configOf(manifest, dir.resolve(MANIFEST)).toString());
         SafetensorsReader params = SafetensorsReader.read(dir.resolve(PARAMS));
         Bimm model = Bimm.newModel(config, device);
         try {
@@ -280,6 +354,13 @@ public final class Checkpoints {
     /** Flushes a written file to disk so the rename never publishes unwritten data. */
     private static void fsync(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** Flushes a directory's entries (a rename into it) to disk. */
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }

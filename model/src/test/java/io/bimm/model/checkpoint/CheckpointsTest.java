@@ -176,4 +176,37 @@ class CheckpointsTest {
         assertThat(Checkpoints.latestSince(root, start + 10_000)).isNull();
         assertThat(Checkpoints.latestSince(root.resolve("missing"), start)).isNull();
     }
+
+    @Test
+    void stepNamesRoundTrip() {
+        assertThat(Checkpoints.dirName(42)).isEqualTo("step-000000000042");
+        assertThat(Checkpoints.stepOf(dir.resolve(Checkpoints.dirName(1234567))))
+                .isEqualTo(1234567);
+        assertThat(Checkpoints.stepOf(dir.resolve("latest"))).isEqualTo(-1);
+        assertThat(Checkpoints.stepOf(dir.resolve("step-x"))).isEqualTo(-1);
+    }
+
+    /** A manifest cut short by a crash or a full disk is refused with its path in the message. */
+    @Test
+    void aTruncatedManifestNamesItsFile() throws IOException {
+        Engine.getInstance().setRandomSeed(1);
+        try (Bimm model = Bimm.newModel(CONFIG, Device.cpu())) {
+            BimmTrainer trainer = new BimmTrainer(model, OPTIONS);
+            Path ckpt = Checkpoints.save(trainer, dir, Map.of());
+            Path manifest = ckpt.resolve(Checkpoints.MANIFEST);
+            String text = Files.readString(manifest, StandardCharsets.UTF_8);
+            Files.writeString(manifest, text.substring(0, text.length() / 2));
+            assertThatThrownBy(() -> Checkpoints.load(trainer, ckpt))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(manifest.toString())
+                    .hasMessageContaining("truncated or corrupt");
+            assertThatThrownBy(() -> Checkpoints.readConfig(ckpt))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(manifest.toString());
+            Files.writeString(manifest, "");
+            assertThatThrownBy(() -> Checkpoints.loadModel(ckpt, Device.cpu()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(manifest.toString());
+        }
+    }
 }
