@@ -5,11 +5,10 @@ import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.schemas.Topics;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -86,12 +85,7 @@ public final class IngestCommand implements Callable<Integer> {
                     "Partitions of topics this command creates when missing (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(
-            names = "--kafka-property",
-            paramLabel = "KEY=VALUE",
-            description =
-                    "Extra Kafka client property, repeatable (e.g. security.protocol=SASL_SSL).")
-    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
 
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
@@ -132,19 +126,13 @@ public final class IngestCommand implements Callable<Integer> {
                         maxClipBytes,
                         maxFileBytes,
                         partitions,
-                        kafkaProperties);
+                        kafkaClient.properties(System.err));
         IngestReport report;
         try (Ingestor ingestor = new Ingestor(settings)) {
             try {
                 ingestor.ensureTopics();
             } catch (java.io.IOException e) {
-                throw new UserException(
-                        "Cannot reach Kafka at "
-                                + bootstrap
-                                + ": "
-                                + BimmCli.sentence(e)
-                                + ". Is the broker running (./bimm kafka)?",
-                        e);
+                throw KafkaClientOptions.failure(bootstrap, e);
             }
             report =
                     ingestor.ingest(

@@ -10,6 +10,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.description.HtmlFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bimm train}: the continuous training job, locally or on a Flink cluster. */
@@ -86,6 +87,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Local dashboard port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Mixin DashboardOptions dashboard = new DashboardOptions();
+
+    @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
+
     @Option(
             names = "--fresh",
             description = "Do not resume from the newest savepoint in --checkpoint-dir.")
@@ -135,6 +140,11 @@ public final class TrainCommand implements Callable<Integer> {
         setIf(conf, TrainJobOptions.CHECKPOINT_DIR, checkpointDir);
         setIf(conf, TrainJobOptions.CHECKPOINT_EVERY, checkpointEvery);
         setIf(conf, TrainJobOptions.MAX_STEPS, maxSteps);
+        dashboard.applyTo(conf);
+        // One key each, so that the dashboard hides the values of sensitive ones.
+        kafkaClient
+                .properties(System.err)
+                .forEach((k, v) -> conf.setString(TrainJobOptions.KAFKA_CLIENT.key() + "." + k, v));
         return conf;
     }
 
@@ -147,6 +157,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = configuration();
+        kafkaClient.checkCredentials(
+                conf.get(TrainJobOptions.BOOTSTRAP), conf.get(TrainJobOptions.KAFKA_CLIENT));
         TrainRunner.Result r;
         try {
             r = TrainRunner.run(conf, fresh, jobManager, port, System.out);

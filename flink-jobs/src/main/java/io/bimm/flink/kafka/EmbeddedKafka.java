@@ -4,8 +4,10 @@ import io.bimm.schemas.Topics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,6 +43,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrap;
+    private final String internalBootstrap;
+    private final String protocol;
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final int maxMessageBytes;
@@ -49,11 +53,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private EmbeddedKafka(
             KafkaRaftServer server,
             String bootstrap,
+            String internalBootstrap,
+            String protocol,
             Path dataDir,
             boolean deleteOnClose,
             int maxMessageBytes) {
         this.server = server;
         this.bootstrap = bootstrap;
+        this.internalBootstrap = internalBootstrap;
+        this.protocol = protocol;
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
         this.maxMessageBytes = maxMessageBytes;
@@ -61,12 +69,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Starts a broker on free ports with a temporary data directory, deleted on close. */
     public static EmbeddedKafka startEphemeral() throws IOException {
-        Path dir = Files.createTempDirectory("bimm-kafka-");
-        return start(0, dir, Topics.DEFAULT_MAX_MESSAGE_BYTES, true);
+        return builder().start();
     }
 
     /**
-     * Starts a broker.
+     * Starts a broker with a PLAINTEXT client listener on 127.0.0.1.
      *
      * @param port client port on localhost, 0 for a free one
      * @param dataDir log and metadata directory; formatted on first use, reused afterwards
@@ -75,25 +82,150 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(
             int port, Path dataDir, int maxMessageBytes, boolean deleteOnClose) throws IOException {
-        int clientPort = port == 0 ? freePort() : port;
+        return builder()
+                .optPort(port)
+                .optDataDir(dataDir, deleteOnClose)
+                .optMaxMessageBytes(maxMessageBytes)
+                .start();
+    }
+
+    /** A builder of a broker: by default free ports, a temporary directory, no SASL. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a broker to start. */
+    public static final class Builder {
+        private int port;
+        private Path dataDir;
+        private boolean deleteOnClose = true;
+        private int maxMessageBytes = Topics.DEFAULT_MAX_MESSAGE_BYTES;
+        private String bindAddress = LOOPBACK;
+        private SaslUsers users;
+
+        private Builder() {}
+
+        /** Client port, 0 (default) for a free one. */
+        public Builder optPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Log and metadata directory, formatted on first use and reused afterwards (default: a
+         * temporary one, deleted on close).
+         */
+        public Builder optDataDir(Path dataDir, boolean deleteOnClose) {
+            this.dataDir = dataDir;
+            this.deleteOnClose = deleteOnClose;
+            return this;
+        }
+
+        /** Largest record the broker and bimm's topics accept. */
+        public Builder optMaxMessageBytes(int maxMessageBytes) {
+            this.maxMessageBytes = maxMessageBytes;
+            return this;
+        }
+
+        /**
+         * Address the client listener binds to (default 127.0.0.1; 0.0.0.0 for every interface).
+         * The controller, and with SASL the inter-broker listener, stay on 127.0.0.1.
+         */
+        public Builder optBindAddress(String bindAddress) {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** Makes the client listener SASL_PLAINTEXT with the PLAIN mechanism for these users. */
+        public Builder optSaslUsers(SaslUsers users) {
+            this.users = users;
+            return this;
+        }
+
+        public EmbeddedKafka start() throws IOException {
+            Path dir = dataDir != null ? dataDir : Files.createTempDirectory("bimm-kafka-");
+            return EmbeddedKafka.start(this, dir);
+        }
+    }
+
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private static EmbeddedKafka start(Builder b, Path dataDir) throws IOException {
+        int clientPort = b.port == 0 ? freePort() : b.port;
         int controllerPort = freePort();
         Files.createDirectories(dataDir);
         String logDir = dataDir.toAbsolutePath().toString();
+        String host = advertisedHost(b.bindAddress);
+        String bindHost = b.bindAddress.contains(":") ? "[" + b.bindAddress + "]" : b.bindAddress;
 
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-        props.put(
-                "listeners",
-                "PLAINTEXT://localhost:"
-                        + clientPort
-                        + ",CONTROLLER://localhost:"
-                        + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
+        props.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + controllerPort);
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        String internal;
+        if (b.users == null) {
+            props.put(
+                    "listeners",
+                    "PLAINTEXT://"
+                            + bindHost
+                            + ":"
+                            + clientPort
+                            + ",CONTROLLER://"
+                            + LOOPBACK
+                            + ":"
+                            + controllerPort);
+            props.put("advertised.listeners", "PLAINTEXT://" + host + ":" + clientPort);
+            props.put("inter.broker.listener.name", "PLAINTEXT");
+            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            internal = host + ":" + clientPort;
+        } else {
+            // Clients authenticate on the client listener; the broker's own admin client (topic
+            // creation, readiness) and the controller use unauthenticated listeners that only
+            // this machine can reach.
+            int internalPort = freePort();
+            String client = SaslUsers.PROTOCOL;
+            props.put(
+                    "listeners",
+                    client
+                            + "://"
+                            + bindHost
+                            + ":"
+                            + clientPort
+                            + ",INTERNAL://"
+                            + LOOPBACK
+                            + ":"
+                            + internalPort
+                            + ",CONTROLLER://"
+                            + LOOPBACK
+                            + ":"
+                            + controllerPort);
+            props.put(
+                    "advertised.listeners",
+                    client
+                            + "://"
+                            + host
+                            + ":"
+                            + clientPort
+                            + ",INTERNAL://"
+                            + LOOPBACK
+                            + ":"
+                            + internalPort);
+            props.put("inter.broker.listener.name", "INTERNAL");
+            props.put(
+                    "listener.security.protocol.map",
+                    client + ":" + client + ",INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("sasl.enabled.mechanisms", SaslUsers.MECHANISM);
+            props.put(
+                    "listener.name."
+                            + client.toLowerCase(java.util.Locale.ROOT)
+                            + ".plain.sasl.jaas.config",
+                    b.users.brokerJaasConfig());
+            internal = LOOPBACK + ":" + internalPort;
+        }
         props.put("log.dirs", logDir);
         props.put("num.partitions", "1");
         props.put("offsets.topic.replication.factor", "1");
@@ -105,11 +237,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "true");
-        props.put("message.max.bytes", Integer.toString(maxMessageBytes));
-        props.put("replica.fetch.max.bytes", Integer.toString(maxMessageBytes));
+        props.put("message.max.bytes", Integer.toString(b.maxMessageBytes));
+        props.put("replica.fetch.max.bytes", Integer.toString(b.maxMessageBytes));
         props.put(
                 "socket.request.max.bytes",
-                Integer.toString(Math.max(maxMessageBytes * 2, 104857600)));
+                Integer.toString(Math.max(b.maxMessageBytes * 2, 104857600)));
         KafkaConfig config = KafkaConfig.fromProps(props, false);
 
         if (!Files.exists(dataDir.resolve("meta.properties"))) {
@@ -125,10 +257,40 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         EmbeddedKafka kafka =
                 new EmbeddedKafka(
-                        server, "localhost:" + clientPort, dataDir, deleteOnClose, maxMessageBytes);
+                        server,
+                        host + ":" + clientPort,
+                        internal,
+                        b.users == null ? "PLAINTEXT" : SaslUsers.PROTOCOL,
+                        dataDir,
+                        b.deleteOnClose,
+                        b.maxMessageBytes);
         kafka.awaitReady();
-        LOG.info("Kafka broker (KRaft) ready at {}, data in {}", kafka.bootstrap, dataDir);
+        LOG.info(
+                "Kafka broker (KRaft) ready at {} ({}), data in {}",
+                kafka.bootstrap,
+                kafka.protocol,
+                dataDir);
         return kafka;
+    }
+
+    /**
+     * The host clients are told to connect to: localhost for a loopback listener (what {@code bimm
+     * kafka} has always printed), this machine's name for a wildcard one, else the address itself.
+     */
+    private static String advertisedHost(String bindAddress) throws IOException {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(bindAddress);
+        } catch (UnknownHostException e) {
+            throw new IOException("Unknown bind address " + bindAddress, e);
+        }
+        if (address.isLoopbackAddress()) {
+            return "localhost";
+        }
+        if (address.isAnyLocalAddress()) {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        }
+        return bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
     }
 
     private static void format(String logDir) throws IOException {
@@ -169,16 +331,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         return bootstrap;
     }
 
+    /** The security protocol of the client listener: PLAINTEXT or SASL_PLAINTEXT. */
+    public String securityProtocol() {
+        return protocol;
+    }
+
     public Path dataDir() {
         return dataDir;
     }
 
-    /** An admin client for this broker; the caller closes it. */
+    /**
+     * An admin client for this broker, on its unauthenticated listener (the client listener, or
+     * with SASL the inter-broker one on 127.0.0.1); the caller closes it.
+     */
     public Admin admin() {
         return Admin.create(
                 Map.of(
                         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
+                        internalBootstrap,
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                         10000,
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
