@@ -27,7 +27,7 @@ public final class SaslUsers {
     private final Map<String, String> passwords;
 
     private SaslUsers(Map<String, String> passwords) {
-        this.passwords = Map.copyOf(passwords);
+        this.passwords = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(passwords));
     }
 
     /** Users from a map of name to password (tests). */
