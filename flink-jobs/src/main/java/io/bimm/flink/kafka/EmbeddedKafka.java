@@ -4,17 +4,14 @@ import io.bimm.schemas.Topics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -34,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Used by {@code bimm kafka}, the demo and every {@code *ITCase}: format the storage directory
  * once (kept across restarts), start the server, create bimm's topics. {@link #close()} stops the
- * broker and, for a temporary directory, deletes its data.
+ * broker and, for a temporary directory, deletes its data. It listens on 127.0.0.1 unless {@link
+ * Builder#optBindAddress} opens its client listener, which {@link Builder#optSaslUsers} makes
+ * SASL/PLAIN ({@link BrokerProperties}).
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -75,7 +74,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     /**
      * Starts a broker with a PLAINTEXT client listener on 127.0.0.1.
      *
-     * @param port client port on localhost, 0 for a free one
+     * @param port client port on 127.0.0.1, 0 for a free one
      * @param dataDir log and metadata directory; formatted on first use, reused afterwards
      * @param maxMessageBytes largest record the broker and bimm's topics accept
      * @param deleteOnClose whether {@link #close()} deletes {@code dataDir}
@@ -100,7 +99,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path dataDir;
         private boolean deleteOnClose = true;
         private int maxMessageBytes = Topics.DEFAULT_MAX_MESSAGE_BYTES;
-        private String bindAddress = LOOPBACK;
+        private String bindAddress = BrokerProperties.LOOPBACK;
         private SaslUsers users;
 
         private Builder() {}
@@ -151,98 +150,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static final String LOOPBACK = "127.0.0.1";
-
     private static EmbeddedKafka start(Builder b, Path dataDir) throws IOException {
-        int clientPort = b.port == 0 ? freePort() : b.port;
-        int controllerPort = freePort();
         Files.createDirectories(dataDir);
         String logDir = dataDir.toAbsolutePath().toString();
-        String host = advertisedHost(b.bindAddress);
-        String bindHost = b.bindAddress.contains(":") ? "[" + b.bindAddress + "]" : b.bindAddress;
-
-        Properties props = new Properties();
-        props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + controllerPort);
-        props.put("controller.listener.names", "CONTROLLER");
-        String internal;
-        if (b.users == null) {
-            props.put(
-                    "listeners",
-                    "PLAINTEXT://"
-                            + bindHost
-                            + ":"
-                            + clientPort
-                            + ",CONTROLLER://"
-                            + LOOPBACK
-                            + ":"
-                            + controllerPort);
-            props.put("advertised.listeners", "PLAINTEXT://" + host + ":" + clientPort);
-            props.put("inter.broker.listener.name", "PLAINTEXT");
-            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            internal = host + ":" + clientPort;
-        } else {
-            // Clients authenticate on the client listener; the broker's own admin client (topic
-            // creation, readiness) and the controller use unauthenticated listeners that only
-            // this machine can reach.
-            int internalPort = freePort();
-            String client = SaslUsers.PROTOCOL;
-            props.put(
-                    "listeners",
-                    client
-                            + "://"
-                            + bindHost
-                            + ":"
-                            + clientPort
-                            + ",INTERNAL://"
-                            + LOOPBACK
-                            + ":"
-                            + internalPort
-                            + ",CONTROLLER://"
-                            + LOOPBACK
-                            + ":"
-                            + controllerPort);
-            props.put(
-                    "advertised.listeners",
-                    client
-                            + "://"
-                            + host
-                            + ":"
-                            + clientPort
-                            + ",INTERNAL://"
-                            + LOOPBACK
-                            + ":"
-                            + internalPort);
-            props.put("inter.broker.listener.name", "INTERNAL");
-            props.put(
-                    "listener.security.protocol.map",
-                    client + ":" + client + ",INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            props.put("sasl.enabled.mechanisms", SaslUsers.MECHANISM);
-            props.put(
-                    "listener.name."
-                            + client.toLowerCase(java.util.Locale.ROOT)
-                            + ".plain.sasl.jaas.config",
-                    b.users.brokerJaasConfig());
-            internal = LOOPBACK + ":" + internalPort;
-        }
-        props.put("log.dirs", logDir);
-        props.put("num.partitions", "1");
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("offsets.topic.num.partitions", "1");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("transaction.state.log.num.partitions", "1");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("auto.create.topics.enable", "true");
-        props.put("message.max.bytes", Integer.toString(b.maxMessageBytes));
-        props.put("replica.fetch.max.bytes", Integer.toString(b.maxMessageBytes));
-        props.put(
-                "socket.request.max.bytes",
-                Integer.toString(Math.max(b.maxMessageBytes * 2, 104857600)));
-        KafkaConfig config = KafkaConfig.fromProps(props, false);
+        BrokerProperties broker =
+                BrokerProperties.of(
+                        b.bindAddress,
+                        b.port == 0 ? freePort() : b.port,
+                        b.users,
+                        b.maxMessageBytes,
+                        NODE_ID,
+                        logDir);
+        KafkaConfig config = KafkaConfig.fromProps(broker.properties(), false);
 
         if (!Files.exists(dataDir.resolve("meta.properties"))) {
             format(logDir);
@@ -253,14 +172,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (RuntimeException e) {
             server.shutdown();
             throw new IOException(
-                    "Kafka broker did not start on port " + clientPort + ": " + e.getMessage(), e);
+                    "Kafka broker did not start at " + broker.bootstrap() + ": " + e.getMessage(),
+                    e);
         }
         EmbeddedKafka kafka =
                 new EmbeddedKafka(
                         server,
-                        host + ":" + clientPort,
-                        internal,
-                        b.users == null ? "PLAINTEXT" : SaslUsers.PROTOCOL,
+                        broker.bootstrap(),
+                        broker.internalBootstrap(),
+                        broker.protocol(),
                         dataDir,
                         b.deleteOnClose,
                         b.maxMessageBytes);
@@ -271,26 +191,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                 kafka.protocol,
                 dataDir);
         return kafka;
-    }
-
-    /**
-     * The host clients are told to connect to: localhost for a loopback listener (what {@code bimm
-     * kafka} has always printed), this machine's name for a wildcard one, else the address itself.
-     */
-    private static String advertisedHost(String bindAddress) throws IOException {
-        InetAddress address;
-        try {
-            address = InetAddress.getByName(bindAddress);
-        } catch (UnknownHostException e) {
-            throw new IOException("Unknown bind address " + bindAddress, e);
-        }
-        if (address.isLoopbackAddress()) {
-            return "localhost";
-        }
-        if (address.isAnyLocalAddress()) {
-            return InetAddress.getLocalHost().getCanonicalHostName();
-        }
-        return bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
     }
 
     private static void format(String logDir) throws IOException {
