@@ -64,18 +64,6 @@ public final class KafkaClientOptions {
         return merged;
     }
 
-    /** {@link #properties} as {@link Properties}. */
-    public Properties asProperties(PrintStream err) {
-        Properties p = new Properties();
-        p.putAll(properties(err));
-        return p;
-    }
-
-    /** Whether any client property was given. */
-    public boolean isEmpty() {
-        return files.isEmpty() && properties.isEmpty();
-    }
-
     private static Map<String, String> read(Path file, PrintStream err) {
         Properties p = new Properties();
         try {
