@@ -5,6 +5,7 @@
 # each a separate process with its own log and pid file.
 #
 #   deploy/local-cluster.sh start [--taskmanagers N] [--slots S] [--rest-port P] [--kafka-port K]
+#                                 [--bind-address ADDR]
 #   deploy/local-cluster.sh stop
 #   deploy/local-cluster.sh status
 #   deploy/local-cluster.sh start-taskmanager I | kill-taskmanager I   (fault tests; kill = -9)
@@ -13,6 +14,8 @@
 # Then: ./bimm train --jobmanager localhost:8081 --bootstrap localhost:9092 ...
 # State, logs and pid files: $BIMM_CLUSTER_DIR (default bimm-data/cluster). Memory per
 # TaskManager: BIMM_TM_MEMORY (default 3g); per JobManager: BIMM_JM_MEMORY (default 1g).
+# The REST endpoint (dashboard, job submission) listens on 127.0.0.1 and has no jar upload
+# (web.submit.enable: false); --bind-address 0.0.0.0 opens it. RPC and Kafka stay on 127.0.0.1.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +29,7 @@ TASKMANAGERS=2
 SLOTS=1
 REST_PORT=8081
 KAFKA_PORT=9092
+BIND_ADDRESS=127.0.0.1
 
 # The flags Flink's own scripts pass on Java 17 (flink-dist config.yaml env.java.opts.all).
 JVM_OPENS=(
@@ -49,7 +53,7 @@ JVM_OPENS=(
 die() { echo "local-cluster: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Saved settings of the running cluster, so that stop/status/start-taskmanager use the same ones.
@@ -67,6 +71,7 @@ TASKMANAGERS=$TASKMANAGERS
 SLOTS=$SLOTS
 REST_PORT=$REST_PORT
 KAFKA_PORT=$KAFKA_PORT
+BIND_ADDRESS=$BIND_ADDRESS
 EOF
 }
 
@@ -113,10 +118,16 @@ taskmanager:
     task:
       off-heap:
         size: 512m
+# Whoever reaches the REST port can submit jobs, that is run code: this machine only, unless
+# --bind-address opens it. The dashboard's jar upload is off; bimm train --jobmanager submits
+# over the REST job submission, which does not need it.
 rest:
   address: localhost
-  bind-address: localhost
+  bind-address: $BIND_ADDRESS
   port: $REST_PORT
+web:
+  submit:
+    enable: false
 blob:
   server:
     port: $((REST_PORT + 43))
@@ -279,7 +290,8 @@ cmd_start() {
         start_taskmanager "$i"
     done
     wait_for_cluster "$TASKMANAGERS"
-    echo "cluster up: $TASKMANAGERS TaskManagers x $SLOTS slots; dashboard http://localhost:$REST_PORT;" \
+    echo "cluster up: $TASKMANAGERS TaskManagers x $SLOTS slots; dashboard http://localhost:$REST_PORT" \
+        "(listening on $BIND_ADDRESS);" \
         "submit with ./bimm train --jobmanager localhost:$REST_PORT --bootstrap localhost:$KAFKA_PORT"
 }
 
@@ -320,6 +332,7 @@ while [ $# -gt 0 ]; do
         --slots) SLOTS="$2"; shift 2 ;;
         --rest-port) REST_PORT="$2"; shift 2 ;;
         --kafka-port) KAFKA_PORT="$2"; shift 2 ;;
+        --bind-address) BIND_ADDRESS="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) ARG="$1"; shift ;;
     esac

@@ -64,6 +64,10 @@ class LocalClusterITCase {
                             "--kafka-port",
                             Integer.toString(kafka));
             assertThat(started).contains("cluster up: 1 TaskManagers x 2 slots");
+            // Closed by default: REST and Kafka on 127.0.0.1 only, no jar upload handlers.
+            assertThat(listeningAddresses(rest)).containsOnly("127.0.0.1");
+            assertThat(listeningAddresses(kafka)).containsOnly("127.0.0.1");
+            assertThat(httpStatus(rest, "/jars")).isEqualTo(404);
             String bootstrap = "localhost:" + kafka;
             int clips = ingest(bootstrap);
             assertThat(clips).isGreaterThanOrEqualTo(8);
@@ -196,6 +200,41 @@ class LocalClusterITCase {
             n++;
         }
         return n;
+    }
+
+    /**
+     * The addresses sockets listen on at {@code port}, from the kernel's tables: "127.0.0.1",
+     * "0.0.0.0", "::" (the kernel prints each 32-bit word of an address little-endian).
+     */
+    private static List<String> listeningAddresses(int port) throws IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Paths.get(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                String[] local = f[1].split(":");
+                if (!f[3].equals("0A") || Integer.parseInt(local[1], 16) != port) {
+                    continue;
+                }
+                byte[] b = new byte[local[0].length() / 2];
+                for (int i = 0; i < b.length; i++) {
+                    int at = ((i / 4) * 4 + 3 - i % 4) * 2;
+                    b[i] = (byte) Integer.parseInt(local[0].substring(at, at + 2), 16);
+                }
+                out.add(java.net.InetAddress.getByAddress(b).getHostAddress());
+            }
+        }
+        return out;
+    }
+
+    private static int httpStatus(int port, String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private static int freePort() throws IOException {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -75,6 +76,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Segment length for ingest (default: ${DEFAULT-VALUE}).")
     double segmentSeconds;
 
+    @Mixin DashboardOptions dashboard = new DashboardOptions();
+
     @Override
     public Integer call() throws Exception {
         Path videoDir = videos != null ? videos : defaultVideos();
@@ -101,6 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
             conf.set(TrainJobOptions.WARMUP_STEPS, 10L);
             conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
             conf.set(TrainJobOptions.GROUP_ID, "bimm-demo");
+            dashboard.applyTo(conf);
             // A demo's broker is new each time: its savepoints would point at offsets of a broker
             // that is gone, so every demo starts fresh.
             LocalTraining.Result r = local.train(conf, port, System.out);

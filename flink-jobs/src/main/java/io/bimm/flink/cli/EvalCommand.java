@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -141,6 +142,8 @@ public final class EvalCommand implements Callable<Integer> {
             defaultValue = "8081",
             description = "Flink dashboard port (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Mixin DashboardOptions dashboard = new DashboardOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -312,6 +315,7 @@ public final class EvalCommand implements Callable<Integer> {
             System.out.println(report.summaryLine());
             Configuration conf = jobConf();
             conf.set(TrainJobOptions.CHECKPOINT_DIR, ckptRoot.toString());
+            dashboard.applyTo(conf);
             LocalTraining.Result r = local.train(conf, port, System.out);
             System.out.println(
                     "pretrained "

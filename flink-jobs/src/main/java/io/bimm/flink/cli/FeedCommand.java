@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -60,6 +61,8 @@ public final class FeedCommand implements Callable<Integer> {
     @Option(names = "--segment-seconds", description = "Segment length (default: 4).")
     double segmentSeconds = 4;
 
+    @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
+
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "Video files or directories.")
     List<String> paths;
 
@@ -74,7 +77,21 @@ public final class FeedCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<VideoClip> clips = new ArrayList<>();
         long produced;
-        Ingestor.Settings settings = Ingestor.Settings.clips(bootstrap, topic, segmentSeconds, 4);
+        Map<String, String> client = kafkaClient.properties(System.err);
+        kafkaClient.checkCredentials(bootstrap, client);
+        Ingestor.Settings defaults = Ingestor.Settings.clips(bootstrap, topic, segmentSeconds, 4);
+        Ingestor.Settings settings =
+                new Ingestor.Settings(
+                        bootstrap,
+                        topic,
+                        defaults.deadLetterTopic(),
+                        segmentSeconds,
+                        null,
+                        false,
+                        defaults.maxClipBytes(),
+                        defaults.maxFileBytes(),
+                        defaults.partitions(),
+                        client);
         try (Ingestor ingestor = new Ingestor(settings)) {
             ingestor.onClip(clips::add);
             IngestReport report = ingestor.ingest(InputFiles.expand(paths), System.err, false);
@@ -94,6 +111,7 @@ public final class FeedCommand implements Callable<Integer> {
         }
         AvroCodec<VideoClip> codec = AvroCodec.of(VideoClip.class);
         java.util.Properties p = new java.util.Properties();
+        p.putAll(client);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");

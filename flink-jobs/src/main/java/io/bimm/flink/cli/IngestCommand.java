@@ -6,9 +6,7 @@ import io.bimm.flink.ingest.InputFile;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.schemas.Topics;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,12 +92,7 @@ public final class IngestCommand implements Callable<Integer> {
                     "Partitions of topics this command creates when missing (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(
-            names = "--kafka-property",
-            paramLabel = "KEY=VALUE",
-            description =
-                    "Extra Kafka client property, repeatable (e.g. security.protocol=SASL_SSL).")
-    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
 
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
@@ -145,20 +138,14 @@ public final class IngestCommand implements Callable<Integer> {
                         maxClipBytes,
                         maxFileBytes,
                         partitions,
-                        kafkaProperties,
+                        kafkaClient.properties(System.err),
                         decodeLimits);
         IngestReport report;
         try (Ingestor ingestor = new Ingestor(settings)) {
             try {
                 ingestor.ensureTopics();
             } catch (java.io.IOException e) {
-                throw new UserException(
-                        "Cannot reach Kafka at "
-                                + bootstrap
-                                + ": "
-                                + BimmCli.sentence(e)
-                                + ". Is the broker running (./bimm kafka)?",
-                        e);
+                throw KafkaClientOptions.failure(bootstrap, e);
             }
             report =
                     ingestor.ingest(

@@ -10,6 +10,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.description.HtmlFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -92,6 +93,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Local dashboard port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Mixin DashboardOptions dashboard = new DashboardOptions();
+
+    @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
+
     @Option(
             names = "--fresh",
             description = "Do not resume from the newest savepoint in --checkpoint-dir.")
@@ -153,10 +158,15 @@ public final class TrainCommand implements Callable<Integer> {
         putIf(settings, TrainJobOptions.CHECKPOINT_DIR, checkpointDir);
         putIf(settings, TrainJobOptions.CHECKPOINT_EVERY, checkpointEvery);
         putIf(settings, TrainJobOptions.MAX_STEPS, maxSteps);
+        // One key each, so that the dashboard hides the values of sensitive ones.
+        kafkaClient
+                .properties(System.err)
+                .forEach((k, v) -> settings.put(TrainJobOptions.KAFKA_CLIENT.key() + "." + k, v));
         try {
             Configuration conf =
                     DynamicOptions.accepting(TrainJobOptions.all()).configuration(settings);
             TrainJobOptions.device(conf);
+            dashboard.applyTo(conf);
             return conf;
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -172,6 +182,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = configuration();
+        kafkaClient.checkCredentials(
+                conf.get(TrainJobOptions.BOOTSTRAP), conf.get(TrainJobOptions.KAFKA_CLIENT));
         TrainRunner.Result r;
         try {
             r = TrainRunner.run(conf, fresh, jobManager, port, System.out);

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -32,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Used by {@code bimm kafka}, the demo and every {@code *ITCase}: format the storage directory
  * once (kept across restarts), start the server, create bimm's topics. {@link #close()} stops the
- * broker and, for a temporary directory, deletes its data.
+ * broker and, for a temporary directory, deletes its data. It listens on 127.0.0.1 unless {@link
+ * Builder#optBindAddress} opens its client listener, which {@link Builder#optSaslUsers} makes
+ * SASL/PLAIN ({@link BrokerProperties}).
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -41,6 +42,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrap;
+    private final String internalBootstrap;
+    private final String protocol;
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final int maxMessageBytes;
@@ -49,11 +52,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private EmbeddedKafka(
             KafkaRaftServer server,
             String bootstrap,
+            String internalBootstrap,
+            String protocol,
             Path dataDir,
             boolean deleteOnClose,
             int maxMessageBytes) {
         this.server = server;
         this.bootstrap = bootstrap;
+        this.internalBootstrap = internalBootstrap;
+        this.protocol = protocol;
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
         this.maxMessageBytes = maxMessageBytes;
@@ -61,56 +68,100 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Starts a broker on free ports with a temporary data directory, deleted on close. */
     public static EmbeddedKafka startEphemeral() throws IOException {
-        Path dir = Files.createTempDirectory("bimm-kafka-");
-        return start(0, dir, Topics.DEFAULT_MAX_MESSAGE_BYTES, true);
+        return builder().start();
     }
 
     /**
-     * Starts a broker.
+     * Starts a broker with a PLAINTEXT client listener on 127.0.0.1.
      *
-     * @param port client port on localhost, 0 for a free one
+     * @param port client port on 127.0.0.1, 0 for a free one
      * @param dataDir log and metadata directory; formatted on first use, reused afterwards
      * @param maxMessageBytes largest record the broker and bimm's topics accept
      * @param deleteOnClose whether {@link #close()} deletes {@code dataDir}
      */
     public static EmbeddedKafka start(
             int port, Path dataDir, int maxMessageBytes, boolean deleteOnClose) throws IOException {
-        int clientPort = port == 0 ? freePort() : port;
-        int controllerPort = freePort();
+        return builder()
+                .optPort(port)
+                .optDataDir(dataDir, deleteOnClose)
+                .optMaxMessageBytes(maxMessageBytes)
+                .start();
+    }
+
+    /** A builder of a broker: by default free ports, a temporary directory, no SASL. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a broker to start. */
+    public static final class Builder {
+        private int port;
+        private Path dataDir;
+        private boolean deleteOnClose = true;
+        private int maxMessageBytes = Topics.DEFAULT_MAX_MESSAGE_BYTES;
+        private String bindAddress = BrokerProperties.LOOPBACK;
+        private SaslUsers users;
+
+        private Builder() {}
+
+        /** Client port, 0 (default) for a free one. */
+        public Builder optPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Log and metadata directory, formatted on first use and reused afterwards (default: a
+         * temporary one, deleted on close).
+         */
+        public Builder optDataDir(Path dataDir, boolean deleteOnClose) {
+            this.dataDir = dataDir;
+            this.deleteOnClose = deleteOnClose;
+            return this;
+        }
+
+        /** Largest record the broker and bimm's topics accept. */
+        public Builder optMaxMessageBytes(int maxMessageBytes) {
+            this.maxMessageBytes = maxMessageBytes;
+            return this;
+        }
+
+        /**
+         * Address the client listener binds to (default 127.0.0.1; 0.0.0.0 for every interface).
+         * The controller, and with SASL the inter-broker listener, stay on 127.0.0.1.
+         */
+        public Builder optBindAddress(String bindAddress) {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** Makes the client listener SASL_PLAINTEXT with the PLAIN mechanism for these users. */
+        public Builder optSaslUsers(SaslUsers users) {
+            this.users = users;
+            return this;
+        }
+
+        public EmbeddedKafka start() throws IOException {
+            Path dir = dataDir != null ? dataDir : Files.createTempDirectory("bimm-kafka-");
+            return EmbeddedKafka.start(this, dir);
+        }
+    }
+
+    private static EmbeddedKafka start(Builder b, Path dataDir) throws IOException {
         Files.createDirectories(dataDir);
         String logDir = dataDir.toAbsolutePath().toString();
-
-        Properties props = new Properties();
-        props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-        props.put(
-                "listeners",
-                "PLAINTEXT://localhost:"
-                        + clientPort
-                        + ",CONTROLLER://localhost:"
-                        + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
-        props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.put("log.dirs", logDir);
-        props.put("num.partitions", "1");
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("offsets.topic.num.partitions", "1");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("transaction.state.log.num.partitions", "1");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("auto.create.topics.enable", "true");
-        props.put("message.max.bytes", Integer.toString(maxMessageBytes));
-        props.put("replica.fetch.max.bytes", Integer.toString(maxMessageBytes));
-        props.put(
-                "socket.request.max.bytes",
-                Integer.toString(Math.max(maxMessageBytes * 2, 104857600)));
-        KafkaConfig config = KafkaConfig.fromProps(props, false);
+        BrokerProperties broker =
+                BrokerProperties.of(
+                        b.bindAddress,
+                        b.port == 0 ? freePort() : b.port,
+                        b.users,
+                        b.maxMessageBytes,
+                        NODE_ID,
+                        logDir);
+        KafkaConfig config = KafkaConfig.fromProps(broker.properties(), false);
 
         if (!Files.exists(dataDir.resolve("meta.properties"))) {
             format(logDir);
@@ -121,13 +172,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (RuntimeException e) {
             server.shutdown();
             throw new IOException(
-                    "Kafka broker did not start on port " + clientPort + ": " + e.getMessage(), e);
+                    "Kafka broker did not start at " + broker.bootstrap() + ": " + e.getMessage(),
+                    e);
         }
         EmbeddedKafka kafka =
                 new EmbeddedKafka(
-                        server, "localhost:" + clientPort, dataDir, deleteOnClose, maxMessageBytes);
+                        server,
+                        broker.bootstrap(),
+                        broker.internalBootstrap(),
+                        broker.protocol(),
+                        dataDir,
+                        b.deleteOnClose,
+                        b.maxMessageBytes);
         kafka.awaitReady();
-        LOG.info("Kafka broker (KRaft) ready at {}, data in {}", kafka.bootstrap, dataDir);
+        LOG.info(
+                "Kafka broker (KRaft) ready at {} ({}), data in {}",
+                kafka.bootstrap,
+                kafka.protocol,
+                dataDir);
         return kafka;
     }
 
@@ -169,16 +231,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         return bootstrap;
     }
 
+    /** The security protocol of the client listener: PLAINTEXT or SASL_PLAINTEXT. */
+    public String securityProtocol() {
+        return protocol;
+    }
+
     public Path dataDir() {
         return dataDir;
     }
 
-    /** An admin client for this broker; the caller closes it. */
+    /**
+     * An admin client for this broker, on its unauthenticated listener (the client listener, or
+     * with SASL the inter-broker one on 127.0.0.1); the caller closes it.
+     */
     public Admin admin() {
         return Admin.create(
                 Map.of(
                         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
+                        internalBootstrap,
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                         10000,
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,

@@ -1,6 +1,7 @@
 package io.bimm.flink.kafka;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -104,12 +104,12 @@ public final class TopicAdmin {
     /**
      * The number of partitions of {@code topic}, or empty when the topic does not exist or the
      * cluster does not answer within {@code timeoutMs}.
+     *
+     * @param client the job's Kafka client properties (security settings)
      */
-    public static OptionalInt partitionCount(String bootstrap, String topic, int timeoutMs) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+    public static OptionalInt partitionCount(
+            String bootstrap, String topic, int timeoutMs, Properties client) {
+        Properties p = KafkaAccess.adminProperties(bootstrap, client, Duration.ofMillis(timeoutMs));
         try (Admin admin = Admin.create(p)) {
             return OptionalInt.of(
                     admin.describeTopics(List.of(topic))

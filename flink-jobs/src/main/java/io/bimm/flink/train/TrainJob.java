@@ -93,6 +93,7 @@ public final class TrainJob {
 
         int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
         String clipsTopic = conf.get(TrainJobOptions.CLIPS_TOPIC);
+        Properties client = kafkaClient(conf);
         boolean rebalance = rebalance(conf, bootstrap, clipsTopic, prepParallelism);
         SingleOutputStreamOperator<KafkaRecord> records =
                 env.fromSource(
@@ -101,7 +102,7 @@ public final class TrainJob {
                                         clipsTopic,
                                         conf.get(TrainJobOptions.GROUP_ID),
                                         false,
-                                        new Properties()),
+                                        client),
                                 WatermarkStrategy.noWatermarks(),
                                 "kafka-clips")
                         .uid("kafka-clips");
@@ -184,7 +185,8 @@ public final class TrainJob {
                 if (parallelism <= 1) {
                     return false;
                 }
-                OptionalInt partitions = TopicAdmin.partitionCount(bootstrap, topic, 10_000);
+                OptionalInt partitions =
+                        TopicAdmin.partitionCount(bootstrap, topic, 10_000, kafkaClient(conf));
                 boolean even = partitions.isPresent() && partitions.getAsInt() % parallelism == 0;
                 LOG.info(
                         "prep.rebalance auto: topic {} has {} partitions, prep.parallelism {}: {}",
@@ -198,6 +200,13 @@ public final class TrainJob {
         }
     }
 
+    /** The {@code kafka.client.*} properties every Kafka client of the job gets. */
+    public static Properties kafkaClient(Configuration conf) {
+        Properties p = new Properties();
+        p.putAll(conf.get(TrainJobOptions.KAFKA_CLIENT));
+        return p;
+    }
+
     private static void addDeadLetters(
             SingleOutputStreamOperator<VideoClip> clips,
             SingleOutputStreamOperator<TrainingSample> samples,
@@ -209,7 +218,7 @@ public final class TrainJob {
                         DeadLetters.sink(
                                 bootstrap,
                                 conf.get(TrainJobOptions.DEADLETTER_TOPIC),
-                                new Properties()))
+                                kafkaClient(conf)))
                 .uid("dead-letters")
                 .name("dead-letters");
     }

@@ -7,6 +7,7 @@ import io.bimm.model.Stage;
 import io.bimm.model.train.DeviceSpec;
 import io.bimm.schemas.Topics;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -47,6 +48,19 @@ public final class TrainJobOptions {
                     .withDescription(
                             "Consumer group; offsets are committed on Flink checkpoints, for"
                                     + " monitoring (Flink's own state holds the exact ones).");
+
+    public static final ConfigOption<Map<String, String>> KAFKA_CLIENT =
+            ConfigOptions.key("kafka.client")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "Kafka client properties of every client of the job (the source, the"
+                                    + " topic check, the dead-letter producer), one key each:"
+                                    + " kafka.client.security.protocol=SASL_SSL,"
+                                    + " kafka.client.sasl.jaas.config=... (bimm train"
+                                    + " --kafka-properties FILE sets them from a file). The"
+                                    + " dashboard hides the values of keys holding password,"
+                                    + " secret, token or jaas.config.");
 
     public static final ConfigOption<Preset> PRESET =
             ConfigOptions.key("model.preset")
@@ -235,6 +249,7 @@ public final class TrainJobOptions {
             CLIPS_TOPIC,
             DEADLETTER_TOPIC,
             GROUP_ID,
+            KAFKA_CLIENT,
             PRESET,
             STAGE,
             INIT_FROM,
