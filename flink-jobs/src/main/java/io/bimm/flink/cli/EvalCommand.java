@@ -195,7 +195,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         long seconds = 0;
-        if (latest != null && stepOf(latest) >= steps) {
+        if (latest != null && Checkpoints.stepOf(latest) >= steps) {
             System.out.println(
                     "reusing " + latest + " (delete " + ckptRoot + " to pretrain again)");
         } else {
@@ -275,7 +275,7 @@ public final class EvalCommand implements Callable<Integer> {
         JsonObject json = new JsonObject();
         json.addProperty("dataset", dataset.toString());
         json.addProperty("pretrain_checkpoint", latest.toString());
-        json.addProperty("pretrain_steps", stepOf(latest));
+        json.addProperty("pretrain_steps", Checkpoints.stepOf(latest));
         json.addProperty("pretrain_batch", batchSize);
         json.addProperty("pretrain_stage", stage);
         json.addProperty("pretrain_base_lr", baseLr);
@@ -301,7 +301,7 @@ public final class EvalCommand implements Callable<Integer> {
                 pre.lastTop1(),
                 rnd.lastTop1(),
                 1.0 / train.classes().size(),
-                stepOf(latest),
+                Checkpoints.stepOf(latest),
                 batchSize,
                 stage,
                 pre.best().top1(),
@@ -413,10 +413,5 @@ public final class EvalCommand implements Callable<Integer> {
                 baseLr,
                 maskRatio,
                 seed);
-    }
-
-    private static long stepOf(Path checkpoint) {
-        String name = checkpoint.getFileName().toString();
-        return name.startsWith("step-") ? Long.parseLong(name.substring(5)) : -1;
     }
 }

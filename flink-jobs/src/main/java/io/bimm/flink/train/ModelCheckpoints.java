@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ final class ModelCheckpoints {
      * earlier, unrelated run (e.g. {@code --fresh}) is replaced.
      */
     Path save(BimmTrainer trainer, Map<String, Float> losses, Path previous) throws IOException {
-        Path target = root.resolve(String.format("step-%012d", trainer.getStep()));
+        Path target = root.resolve(Checkpoints.dirName(trainer.getStep()));
         Path dir;
         if (previous != null
                 && previous.normalize().equals(target.normalize())
@@ -84,7 +85,10 @@ final class ModelCheckpoints {
     void prune(Collection<Path> protectedDirs) {
         List<Path> dirs;
         try (Stream<Path> s = Files.list(root)) {
-            dirs = s.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
+            dirs =
+                    s.filter(p -> Checkpoints.stepOf(p) >= 0)
+                            .sorted(Comparator.comparingLong(Checkpoints::stepOf))
+                            .toList();
         } catch (IOException e) {
             LOG.warn("Cannot list {} for retention: {}", root, e.toString());
             return;

@@ -314,11 +314,6 @@ public final class TrainRunner {
         }
     }
 
-    /** The step of a {@code step-N} checkpoint directory ({@link Checkpoints#stepOf}). */
-    static long stepOf(Path checkpoint) {
-        return Checkpoints.stepOf(checkpoint);
-    }
-
     /** System property naming the jar to submit (default: the jar this class was loaded from). */
     public static final String JOB_JAR_PROPERTY = "bimm.job-jar";
 
