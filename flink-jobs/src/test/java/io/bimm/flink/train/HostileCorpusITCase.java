@@ -129,13 +129,24 @@ class HostileCorpusITCase {
             conf.set(TrainJobOptions.DEVICE, "cpu");
             conf.set(TrainJobOptions.MAX_STEPS, good / BATCH);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            TrainRunner.Result result =
-                    TrainRunner.run(
-                            conf,
-                            true,
-                            null,
-                            freePort(),
-                            new PrintStream(out, true, StandardCharsets.UTF_8));
+            int port = freePort();
+            DeadLetterMetrics metrics = new DeadLetterMetrics(port);
+            Thread poller = new Thread(metrics, "dead-letter-metrics");
+            poller.setDaemon(true);
+            poller.start();
+            TrainRunner.Result result;
+            try {
+                result =
+                        TrainRunner.run(
+                                conf,
+                                true,
+                                null,
+                                port,
+                                new PrintStream(out, true, StandardCharsets.UTF_8));
+            } finally {
+                metrics.stop();
+                poller.join();
+            }
             assertThat(result.steps()).isEqualTo(good / BATCH);
             JsonObject progress =
                     JsonParser.parseString(
@@ -193,6 +204,23 @@ class HostileCorpusITCase {
             DeadLetter huge = byFile.get("huge.mkv");
             assertThat(huge.getOriginalBytesState()).isEqualTo(OriginalBytesState.OMITTED);
             assertThat(huge.getOriginalSize()).isEqualTo(3L << 30);
+
+            // The counters say the same (read over the REST API while the job ran; the bad
+            // records come first, so the counts were final long before the job stopped).
+            Map<String, Long> counted = metrics.values();
+            assertThat(DeadLetterMetrics.sum(counted, ".deadLettersSent"))
+                    .as("%s", counted)
+                    .isEqualTo(badRecords.size());
+            assertThat(DeadLetterMetrics.sum(counted, ".deadLettersFailed")).isZero();
+            assertThat(DeadLetterMetrics.sum(counted, ".deadLettersTruncated"))
+                    .isEqualTo(
+                            badRecords.stream().filter(e -> e.original().length > ONE_MIB).count());
+            for (io.bimm.schemas.DeadLetterReason r : io.bimm.schemas.DeadLetterReason.values()) {
+                assertThat(DeadLetterMetrics.sum(counted, ".deadLetters." + r.code()))
+                        .as("%s letters counted", r.code())
+                        .isEqualTo(
+                                badRecords.stream().filter(e -> e.outcome().reason() == r).count());
+            }
 
             // Every record produced to the clips topic is trained, pending or one dead letter.
             assertThat(trained + pending + byKey.size()).isEqualTo(produced);
