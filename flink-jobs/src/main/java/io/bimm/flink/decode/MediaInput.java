@@ -270,7 +270,11 @@ public final class MediaInput implements AutoCloseable {
         BytePointer buf = new BytePointer(256);
         try {
             avutil.av_strerror(ret, buf, 256);
-            return buf.getString();
+            // The pointer's limit is its capacity: getString() would return all 256 bytes, the
+            // uninitialized memory after the message's NUL included (into messages and letters).
+            String s = buf.getString();
+            int nul = s.indexOf('\0');
+            return nul < 0 ? s : s.substring(0, nul);
         } finally {
             buf.close();
         }

@@ -96,7 +96,17 @@ public final class HostileMedia {
 
     /** {@code frames} frames of {@code w x h} as MPEG-4 Part 2 in {@code format}. */
     public static byte[] mpeg4(int w, int h, int frames, String format, Path tmp) throws Exception {
-        Path file = tmp.resolve("v-" + w + "x" + h + "." + format);
+        return mpeg4(w, h, frames, format, tmp, 0);
+    }
+
+    /**
+     * As {@link #mpeg4(int, int, int, String, Path)}, with seeded noise over the top {@code
+     * noiseRows} rows of every frame: a file of several MB at few frames (a ramp compresses to
+     * almost nothing).
+     */
+    public static byte[] mpeg4(int w, int h, int frames, String format, Path tmp, int noiseRows)
+            throws Exception {
+        Path file = tmp.resolve("v-" + w + "x" + h + "-" + noiseRows + "." + format);
         try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), w, h, 0)) {
             r.setFormat(format);
             r.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
@@ -104,12 +114,30 @@ public final class HostileMedia {
             r.setFrameRate(25);
             r.setVideoQuality(10);
             r.start();
+            java.util.Random random = new java.util.Random(frames);
             for (int i = 0; i < frames; i++) {
-                r.record(gradient(w, h, i));
+                Frame f = gradient(w, h, i);
+                addNoise(f, Math.min(noiseRows, h), random);
+                r.record(f);
             }
             r.stop();
         }
         return Files.readAllBytes(file);
+    }
+
+    /** Random bytes over the first {@code rows} rows of {@code f}. */
+    private static void addNoise(Frame f, int rows, java.util.Random random) {
+        if (rows <= 0) {
+            return;
+        }
+        java.nio.ByteBuffer b = (java.nio.ByteBuffer) f.image[0];
+        byte[] row = new byte[3 * f.imageWidth];
+        for (int y = 0; y < rows; y++) {
+            random.nextBytes(row);
+            b.position(y * f.imageStride);
+            b.put(row);
+        }
+        b.position(0);
     }
 
     /** A BGR frame: a horizontal ramp shifted by {@code t}. */

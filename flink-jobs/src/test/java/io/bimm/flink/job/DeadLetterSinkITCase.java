@@ -9,22 +9,20 @@ import io.bimm.flink.sample.PrepareSampleFunction;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.flink.testutil.Clips;
 import io.bimm.flink.testutil.DeadLetterTopic;
+import io.bimm.flink.testutil.HostileCorpus;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterFitter;
 import io.bimm.schemas.OriginalBytesState;
-import io.bimm.schemas.SchemaHistory;
 import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import org.apache.avro.SchemaNormalization;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -164,20 +162,8 @@ class DeadLetterSinkITCase {
         return b;
     }
 
-    /** The single-object header of VideoClip, a clipId length of 2 GiB - 9, then 4 bytes. */
+    /** The 19-byte record declaring a 2 GiB clip id ({@link HostileCorpus#twoGibClipId()}). */
     static byte[] twoGibClipId() {
-        ByteBuffer b = ByteBuffer.allocate(19).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0xC3).put((byte) 0x01);
-        b.putLong(
-                SchemaNormalization.parsingFingerprint64(
-                        SchemaHistory.versions("VideoClip").get(0)));
-        long z = (Integer.MAX_VALUE - 9L) << 1;
-        while ((z & ~0x7fL) != 0) {
-            b.put((byte) ((z & 0x7f) | 0x80));
-            z >>>= 7;
-        }
-        b.put((byte) z);
-        b.put("abcd".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        return b.array();
+        return HostileCorpus.twoGibClipId();
     }
 }
