@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sink's trainer: a {@link BimmTrainer} used from its own thread only (DJL's model is), with at
@@ -24,6 +26,8 @@ import java.util.function.Consumer;
  * Methods other than the counters of {@link #trainer()} are called from the task thread.
  */
 final class AsyncTrainer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AsyncTrainer.class);
 
     /** A finished step and how long it took. */
     record Step(StepResult result, long millis) {}
@@ -57,6 +61,13 @@ final class AsyncTrainer implements AutoCloseable {
             t.thread.shutdownNow();
             throw e;
         }
+        LOG.info(
+                "Training {} ({} parameters) on {}, stage {}, batch {}",
+                config.getPreset(),
+                t.trainer.getModel().parameterCount(),
+                t.trainer.getDevices(),
+                options.getStage(),
+                options.getBatchSize());
         return t;
     }
 

@@ -1,6 +1,8 @@
 package io.bimm.flink.train;
 
+import com.google.gson.JsonObject;
 import io.bimm.model.train.StepResult;
+import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -99,5 +101,35 @@ final class StepReporter {
             metrics.checkpointFailed();
             throw e;
         }
+    }
+
+    /**
+     * The sink's part of Flink checkpoint (or savepoint) {@code id}: a model checkpoint of the
+     * trainer's state, its pointer and the waiting samples into operator state, and {@code
+     * progress.json}. A failed write fails the job over to the last completed Flink checkpoint,
+     * whose model checkpoint is untouched: progress since then is trained again, never half-saved.
+     */
+    void snapshot(long id, boolean savepoint, SinkState state, SampleBuffer pending)
+            throws Exception {
+        Path dir;
+        try {
+            dir = checkpoint(metrics.last());
+        } catch (IOException e) {
+            LOG.error(
+                    "checkpoint write failed for Flink checkpoint {} at step {}: {}; the last good"
+                            + " checkpoint {} stays the restore point",
+                    id,
+                    trainer.trainer().getStep(),
+                    e.toString(),
+                    checkpoints.lastCompleted());
+            throw e;
+        }
+        JsonObject p = SinkCheckpoints.pointer(dir, trainer.trainer().getStep());
+        state.update(p, pending.all());
+        checkpoints.taken(id, dir, savepoint);
+        p.addProperty("samples_seen", trainer.trainer().getSamplesSeen());
+        p.addProperty("pending_samples", pending.size());
+        p.addProperty("flink_checkpoint_id", id);
+        checkpoints.writeProgress(p);
     }
 }

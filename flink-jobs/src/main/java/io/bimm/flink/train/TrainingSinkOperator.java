@@ -1,11 +1,9 @@
 package io.bimm.flink.train;
 
-import com.google.gson.JsonObject;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.train.MaskedBatch;
 import io.bimm.model.train.TrainOptions;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.Future;
@@ -69,13 +67,6 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                 new SampleBuffer(
                         options.getBatchSize(), conf.get(TrainJobOptions.PREP_PARALLELISM));
         trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
-        LOG.info(
-                "Training {} ({} parameters) on {}, stage {}, batch {}",
-                config.getPreset(),
-                trainer.trainer().getModel().parameterCount(),
-                trainer.trainer().getDevices(),
-                options.getStage(),
-                options.getBatchSize());
         state = SinkState.register(ctx.getOperatorStateStore());
         if (ctx.isRestored()) {
             state.pendingSamples().forEach(pending::add);
@@ -193,28 +184,7 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
     public void snapshotState(StateSnapshotContext ctx) throws Exception {
         super.snapshotState(ctx);
         reporter.report(trainer.awaitInFlight()); // none, after prepareSnapshotPreBarrier
-        Path dir;
-        try {
-            dir = reporter.checkpoint(metrics.last());
-        } catch (IOException e) {
-            // Fails the job over to the last completed Flink checkpoint, whose model checkpoint
-            // is untouched: progress since then is trained again, never half-saved.
-            LOG.error(
-                    "checkpoint write failed for Flink checkpoint {} at step {}: {}; the last good"
-                            + " checkpoint {} stays the restore point",
-                    ctx.getCheckpointId(),
-                    trainer.trainer().getStep(),
-                    e.toString(),
-                    checkpoints.lastCompleted());
-            throw e;
-        }
-        JsonObject p = SinkCheckpoints.pointer(dir, trainer.trainer().getStep());
-        state.update(p, pending.all());
-        checkpoints.taken(ctx.getCheckpointId(), dir, savepoint);
-        p.addProperty("samples_seen", trainer.trainer().getSamplesSeen());
-        p.addProperty("pending_samples", pending.size());
-        p.addProperty("flink_checkpoint_id", ctx.getCheckpointId());
-        checkpoints.writeProgress(p);
+        reporter.snapshot(ctx.getCheckpointId(), savepoint, state, pending);
         // A batch may have waited for the step finished here: start it after the barrier.
         mailbox.execute(this::startStep, "bimm start waiting batch");
     }
