@@ -213,8 +213,9 @@ class ResumeAfterKillITCase {
                         }
                         // Every produced sample is in the model once: trained + pending equals
                         // every record of the topic (its end offsets). The group's committed
-                        // offsets, committed when a checkpoint completes for monitoring, lag by
-                        // at most the last checkpoint and never run ahead.
+                        // offsets are committed for monitoring only, asynchronously when a
+                        // checkpoint completes: they may lag (none at all was seen in a CI run
+                        // on a loaded machine) but never run ahead.
                         JsonObject done = progress(ckpt);
                         assertThat(done.get("step").getAsLong()).isEqualTo(STEPS);
                         long trained = done.get("samples_seen").getAsLong();
@@ -222,7 +223,7 @@ class ResumeAfterKillITCase {
                         assertThat(trained).isEqualTo(PRODUCED);
                         assertThat(pending).isZero();
                         assertThat(endOffsets(kafka)).isEqualTo(trained + pending);
-                        assertThat(committed(kafka)).isBetween(1L, trained + pending);
+                        assertThat(committed(kafka)).isBetween(0L, trained + pending);
                     }
                 });
     }
