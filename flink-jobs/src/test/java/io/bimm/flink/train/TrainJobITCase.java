@@ -10,6 +10,7 @@ import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.ingest.TestVideos;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.testutil.CupClips;
 import io.bimm.flink.testutil.DeadLetterTopic;
 import io.bimm.model.Preset;
 import io.bimm.model.checkpoint.Checkpoints;
@@ -183,7 +184,8 @@ class TrainJobITCase {
             // Third run: make the produced count even (whole batches), train until every clip
             // is in the model, and count: trained == produced, nothing pending, nothing twice.
             int extra = good % 2 == 1 ? 1 : 2;
-            produceExtraClips(bootstrap, extra);
+            // More good clips: the whole of cup.mp4 (8 s), under new clip ids.
+            CupClips.produce(bootstrap, "extra", extra);
             long produced = good + extra;
             conf.set(TrainJobOptions.MAX_STEPS, produced / 2);
             TrainRunner.Result r3 =
@@ -205,39 +207,6 @@ class TrainJobITCase {
             Map<String, String> reasons = deadLetterReasons(bootstrap);
             assertThat(reasons).containsEntry("deserialize", "bad_record");
             assertThat(reasons.keySet()).contains("decode");
-        }
-    }
-
-    /** {@code n} more good clips: the whole of cup.mp4 (8 s), under new clip ids. */
-    private static void produceExtraClips(String bootstrap, int n) throws Exception {
-        byte[] cup = Files.readAllBytes(TestVideos.dir().resolve("cup.mp4"));
-        try (KafkaProducer<String, byte[]> p =
-                new KafkaProducer<>(
-                        Map.of("bootstrap.servers", bootstrap, "max.request.size", 16 << 20),
-                        new StringSerializer(),
-                        new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                VideoClip clip =
-                        VideoClip.newBuilder()
-                                .setClipId("extra-" + i)
-                                .setSourceUri("file:///cup.mp4")
-                                .setSegmentIndex(0)
-                                .setContainer("mp4")
-                                .setCodec("h264")
-                                .setData(ByteBuffer.wrap(cup))
-                                .setFrameRate(27)
-                                .setWidth(640)
-                                .setHeight(480)
-                                .setDurationMicros(8_100_000)
-                                .setIngestTimestamp(Instant.now())
-                                .build();
-                p.send(
-                                new ProducerRecord<>(
-                                        Topics.CLIPS,
-                                        "extra-" + i,
-                                        AvroCodec.of(VideoClip.class).encode(clip)))
-                        .get();
-            }
         }
     }
 
