@@ -84,6 +84,7 @@ final class SinkCheckpoints {
                     ModelCheckpoints.initFrom(trainer.trainer(), dir);
                     return null;
                 });
+        LOG.info("Initialized from {}", dir);
         return dir;
     }
 

@@ -4,7 +4,6 @@ import io.bimm.flink.sample.TrainingSample;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.train.MaskedBatch;
 import io.bimm.model.train.TrainOptions;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.Future;
 import org.apache.flink.api.common.operators.MailboxExecutor;
@@ -61,28 +60,19 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         options = TrainJob.trainOptions(conf);
         maxSteps = conf.get(TrainJobOptions.MAX_STEPS);
         checkpointEvery = conf.get(TrainJobOptions.CHECKPOINT_EVERY);
-        Path root = Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath();
-        checkpoints = new SinkCheckpoints(root, conf.get(TrainJobOptions.CHECKPOINT_KEEP));
+        checkpoints =
+                new SinkCheckpoints(
+                        Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath(),
+                        conf.get(TrainJobOptions.CHECKPOINT_KEEP));
         pending =
                 new SampleBuffer(
                         options.getBatchSize(), conf.get(TrainJobOptions.PREP_PARALLELISM));
         trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
         state = SinkState.register(ctx.getOperatorStateStore());
         if (ctx.isRestored()) {
-            state.pendingSamples().forEach(pending::add);
-            for (String json : state.pointers()) {
-                Path dir = checkpoints.restore(trainer, json);
-                LOG.info(
-                        "Restored model checkpoint {} (step {}), {} pending samples",
-                        dir,
-                        trainer.trainer().getStep(),
-                        pending.size());
-            }
-        } else if (conf.getOptional(TrainJobOptions.INIT_FROM)
-                .filter(s -> !s.isBlank())
-                .isPresent()) {
-            Path dir = checkpoints.initFrom(trainer, conf.get(TrainJobOptions.INIT_FROM));
-            LOG.info("Initialized from {}", dir);
+            state.restoreInto(trainer, checkpoints, pending);
+        } else if (!conf.getOptional(TrainJobOptions.INIT_FROM).orElse("").isBlank()) {
+            checkpoints.initFrom(trainer, conf.get(TrainJobOptions.INIT_FROM));
         }
     }
 
