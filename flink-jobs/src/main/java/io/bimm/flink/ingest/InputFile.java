@@ -18,11 +18,11 @@ import java.util.Set;
  * the one way user files are read: checked before opening, never followed out of their tree, never
  * read past a limit.
  *
- * <p>Rules (README, {@code ingest}): only regular files are read; FIFOs, devices, sockets and
- * directories are {@code unreadable} at once, from their type, without opening them (opening a FIFO
- * blocks). A symlink found in a tree is followed only to a regular file inside that tree; one that
- * leaves it is {@code unreadable} and never opened. A path named directly is the user's choice and
- * may be a symlink to anywhere. The resolved file is opened without following links and at most
+ * <p>Rules (docs/cli.md, {@code bimm ingest}): only regular files are read; FIFOs, devices, sockets
+ * and directories are {@code unreadable} at once, from their type, without opening them (opening a
+ * FIFO blocks). A symlink found in a tree is followed only to a regular file inside that tree; one
+ * that leaves it is {@code unreadable} and never opened. A path named directly is the user's choice
+ * and may be a symlink to anywhere. The resolved file is opened without following links and at most
  * {@code limit + 1} bytes are read.
  *
  * @param path the path as named or found

@@ -307,7 +307,7 @@ final class ReconstructionPictures {
             }
         } catch (RuntimeException | Error e) {
             // Headless JVMs without fonts cannot draw text; the pictures stay useful without it
-            // (the column order is documented above and in the README).
+            // (the column order is documented above and in docs/cli.md).
         }
     }
 

@@ -14,9 +14,9 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
- * The training sink's metrics (group {@code bimm}, listed in the README's {@code train} section)
- * and the {@value TrainingSink#STEPS_ACCUMULATOR} accumulator {@code bimm train} polls. Updated on
- * the task thread; the gauges read volatile fields and the trainer's volatile counters.
+ * The training sink's metrics (group {@code bimm}, listed in docs/cli.md, {@code bimm train}) and
+ * the {@value TrainingSink#STEPS_ACCUMULATOR} accumulator {@code bimm train} polls. Updated on the
+ * task thread; the gauges read volatile fields and the trainer's volatile counters.
  */
 final class SinkMetrics {
 
