@@ -98,7 +98,7 @@ public final class EvalCommand implements Callable<Integer> {
             defaultValue = "0.03",
             description =
                     "Pretraining blr, lr = blr * batch / 256 (default ${DEFAULT-VALUE}: peak lr"
-                            + " 9.4e-4 at batch 8, for a short run), warmup 10% then cosine to 0.")
+                            + " 9.4e-4 at batch 8, for a short run), warmup 10%% then cosine to 0.")
     double baseLr;
 
     @Option(
