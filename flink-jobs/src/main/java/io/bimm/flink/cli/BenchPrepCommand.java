@@ -45,7 +45,11 @@ public final class BenchPrepCommand implements Callable<Integer> {
             description = "Offset 1 (decode only the window), scale 1, center crop.")
     boolean deterministic;
 
-    @Option(names = "--seconds", defaultValue = "20", description = "Measured time (default 20).")
+    @Option(
+            names = "--seconds",
+            defaultValue = "20",
+            description =
+                    "Measured time (default 20), rounded up to whole passes over the clips.")
     double seconds;
 
     @Option(
@@ -145,7 +149,9 @@ public final class BenchPrepCommand implements Callable<Integer> {
             long sharedBase = p.sharedTargetFrames();
             int n = 0;
             int dead = 0;
-            while (System.nanoTime() < end || n == 0) {
+            // Whole passes over the inputs: each clip equally often, whatever R and the load
+            // (a few records of the first, cheapest inputs would not be the mix).
+            while (System.nanoTime() < end || n % clips.size() != 0 || n == 0) {
                 int i = n % clips.size();
                 if (!once(p, clips.get(i), names.get(i), draw++)) {
                     dead++;
