@@ -190,9 +190,9 @@ class TrainJobITCase {
             assertThat(held2).isBetween(held1, (long) good * r);
             assertThat(held2 % r).isZero();
 
-            // Third run: make the produced count even (whole batches of 2 records' 2 x R samples
-            // with R = 2 need no more, one extra record at least), train until every clip is in
-            // the model, and count: trained == R x produced, nothing pending, nothing twice.
+            // Third run: more records (R x produced samples are whole batches of 2 at R = 2),
+            // train until every record's samples are in the model, and count: trained == R x
+            // produced, nothing pending, nothing twice.
             int extra = good % 2 == 1 ? 1 : 2;
             // More good clips: the whole of cup.mp4 (8 s), under new clip ids.
             CupClips.produce(bootstrap, "extra", extra);
