@@ -48,8 +48,7 @@ public final class BenchPrepCommand implements Callable<Integer> {
     @Option(
             names = "--seconds",
             defaultValue = "20",
-            description =
-                    "Measured time (default 20), rounded up to whole passes over the clips.")
+            description = "Measured time (default 20), rounded up to whole passes over the clips.")
     double seconds;
 
     @Option(
