@@ -20,9 +20,10 @@
 #                    resumed from its savepoint: restore refuses it and falls back to the previous
 #                    good one with a log line saying so
 #
-# Every clip produced is counted, and the final model's manifest says how many samples it was
-# trained on: trained + skipped (NaN step) + pending must equal produced. The last line is
-#   faults survived=S/F produced=P trained=T
+# Every clip (record) produced is counted, and the final model's manifest says how many samples it
+# was trained on; each record trains as R samples (prep.repeated-sampling, R below): trained +
+# skipped (NaN step) + pending must equal R x produced. The last line is
+#   faults survived=S/F produced=P trained=T   (P records, T samples)
 # Takes about 10 minutes on 2 cores. Not in CI (see deploy/README.md). Exit code 0 iff all passed.
 # Settings: BIMM_FAULT_DIR (default bimm-data/fault-test), BIMM_FAULT_REST_PORT (18081),
 # BIMM_FAULT_KAFKA_PORT (19092), BIMM_VIDEOS (../shared/data/videos).
@@ -40,12 +41,14 @@ LC="$ROOT/deploy/local-cluster.sh"
 BIMM="$ROOT/bimm"
 CK="$DIR/checkpoints"
 B=3             # batch size
-P1=48           # clips produced before the broker restart: enough that the kill -9 (at step 6
+R=2             # samples per record (prep.repeated-sampling): a record's samples may straddle
+                # a checkpoint and must still be trained exactly once
+P1=24           # clips produced before the broker restart: enough that the kill -9 (at step 6
                 # or a little later, as fast as the job trains) leaves untrained clips
-P2=24           # clips produced after it
+P2=12           # clips produced after it
 NAN_AT=4        # the 4th sample gets a NaN: the 2nd batch is skipped
 THROW_AT=12     # the 12th sample throws
-MAX=$(((P1 + P2) / B - 1)) # every batch but the skipped one becomes a step
+MAX=$(((P1 + P2) * R / B - 1)) # every batch but the skipped one becomes a step
 
 SURVIVED=0
 FAULTS=0
@@ -173,7 +176,7 @@ log "produced $PRODUCED clips"
 "$BIMM" train --jobmanager "localhost:$REST" --bootstrap "localhost:$KPORT" --fresh \
     --batch-size "$B" --max-steps "$MAX" --checkpoint-dir "$CK" --checkpoint-every 1000 \
     -D train.flink-checkpoint-interval=5s -D prep.parallelism=2 -D kafka.group-id=fault-test \
-    -D fault.nan-at-sample="$NAN_AT" -D fault.throw-at-sample="$THROW_AT" \
+    -D prep.repeated-sampling="$R" -D fault.nan-at-sample="$NAN_AT" -D fault.throw-at-sample="$THROW_AT" \
     >"$DIR/train.out" 2>&1 &
 TRAIN_PID=$!
 JID="$(await_job_id "$TRAIN_PID" "$DIR/train.out")" || { log "the job did not start:"; cat "$DIR/train.out"; exit 1; }
@@ -239,8 +242,8 @@ log "Kafka broker started again"
 MORE="$(fed "$P2")"
 PRODUCED=$((PRODUCED + ${MORE:-0}))
 log "produced $MORE more clips (total $PRODUCED)"
-# P1 clips make at most P1/B - 1 steps: more proves clips produced after the restart are trained.
-if wait_steps $((P1 / B)) 400; then
+# P1 clips make at most P1*R/B - 1 steps: more proves clips produced after the restart are trained.
+if wait_steps $((P1 * R / B)) 400; then
     RESTARTS_SEEN="$(restarts)"
     result kafka-restart ok "recover_s=$(($(date +%s) - T0)) (from broker start to a step on new clips), job restarts during it: $(($(restarts) - BEFORE_RESTARTS))"
 else
@@ -302,11 +305,12 @@ else
 fi
 ACCOUNTED=$((${TRAINED:-0} + ${SKIPPED:-0} * B + ${PENDING:-0}))
 COUNTS="trained $TRAINED + NaN-skipped $((${SKIPPED:-0} * B)) + pending ${PENDING:-0}"
-# The kill -9 fault promises exactly once: every produced clip trained (or skipped) once.
-if [ "$ACCOUNTED" = "$PRODUCED" ] && [ "$RC" = 0 ]; then
-    result kill-taskmanager "${KILL[0]}" "${KILL[1]}; exactly once: $COUNTS = produced $PRODUCED"
+RECORDS="$(python3 -c "import json;print(json.load(open('$CK/progress.json'))['records_covered'])" 2>/dev/null)"
+# The kill -9 fault promises exactly once: every produced clip's R samples trained (or skipped) once.
+if [ "$ACCOUNTED" = "$((PRODUCED * R))" ] && [ "${RECORDS:-}" = "$PRODUCED" ] && [ "$RC" = 0 ]; then
+    result kill-taskmanager "${KILL[0]}" "${KILL[1]}; exactly once: $COUNTS = $R x produced $PRODUCED (records_covered $RECORDS)"
 else
-    result kill-taskmanager fail "${KILL[1]}; COUNT MISMATCH: $COUNTS != produced $PRODUCED (run exit $RC)"
+    result kill-taskmanager fail "${KILL[1]}; COUNT MISMATCH: $COUNTS != $R x produced $PRODUCED, records_covered ${RECORDS:-?} (run exit $RC)"
 fi
 
 # 5. Corrupted model checkpoint on restore -------------------------------------------------------
@@ -321,15 +325,16 @@ if [ -d "$FINAL" ] && [ -n "$PREV" ]; then
     T0="$(date +%s)"
     # This run has no fault injection: the injector's state in the savepoint stays unclaimed.
     "$BIMM" train --jobmanager "localhost:$REST" --bootstrap "localhost:$KPORT" \
-        --batch-size "$B" --max-steps $((PREV_STEP + ${MORE:-9} / B)) --checkpoint-dir "$CK" \
+        --batch-size "$B" --max-steps $((PREV_STEP + ${MORE:-9} * R / B)) --checkpoint-dir "$CK" \
         --checkpoint-every 1000 -D train.flink-checkpoint-interval=5s -D prep.parallelism=2 \
+        -D prep.repeated-sampling="$R" \
         -D kafka.group-id=fault-test -D execution.state-recovery.ignore-unclaimed-state=true \
         >"$DIR/train-resume.out" 2>&1
     RC=$?
     REFUSED="$(tm_logs | grep 'Refused model checkpoint' | tail -n 1 | sed 's/.* - //')"
     FELLBACK="$(sed -n 's/.*\(Fell back to the previous good checkpoint [^ ]* (step [0-9]*)\).*/\1/p' <<<"$REFUSED")"
     if [ "$RC" = 0 ] && [ -n "$FELLBACK" ] && [ "$(grep -c "step-$(printf '%012d' "$PREV_STEP")" <<<"$FELLBACK")" = 1 ]; then
-        result corrupt-checkpoint ok "resumed and trained $((${MORE:-9} / B)) steps in $(($(date +%s) - T0)) s; log: $(cut -c1-120 <<<"$REFUSED")... $FELLBACK ..."
+        result corrupt-checkpoint ok "resumed and trained $((${MORE:-9} * R / B)) steps in $(($(date +%s) - T0)) s; log: $(cut -c1-120 <<<"$REFUSED")... $FELLBACK ..."
     else
         result corrupt-checkpoint fail "exit $RC, log: '${REFUSED}'; $(tail -n 2 "$DIR/train-resume.out")"
     fi

@@ -4,6 +4,7 @@ import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.ingest.IngestException;
 import io.bimm.flink.ingest.VideoSegmenter;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.SamplePipeline;
 import java.io.IOException;
@@ -23,8 +24,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bimm bench prep}: the whole per-clip path (decode through masked sample) on one thread, in
- * training mode, over the videos of a directory; prints the per-stage split, then {@code prep
- * clips_per_s_per_core=X} as the last line.
+ * training mode, over the videos of a directory, R samples per decoded record ({@code --repeat});
+ * prints the per-stage split per clip (sample) and per record, then {@code prep
+ * clips_per_s_per_core=X} (samples per CPU-second) as the last line.
  */
 @Command(
         name = "prep",
@@ -43,7 +45,10 @@ public final class BenchPrepCommand implements Callable<Integer> {
             description = "Offset 1 (decode only the window), scale 1, center crop.")
     boolean deterministic;
 
-    @Option(names = "--seconds", defaultValue = "20", description = "Measured time (default 20).")
+    @Option(
+            names = "--seconds",
+            defaultValue = "20",
+            description = "Measured time (default 20), rounded up to whole passes over the clips.")
     double seconds;
 
     @Option(
@@ -62,6 +67,13 @@ public final class BenchPrepCommand implements Callable<Integer> {
                             + " this length, default 4, the ingest default) and measure those: the"
                             + " records the job sees. 0 measures whole files as single clips.")
     double segmentSeconds;
+
+    @Option(
+            names = "--repeat",
+            description =
+                    "Samples R per decoded record (prep.repeated-sampling; default the job's"
+                            + " default). Clips are samples: R of them per record.")
+    Integer repeat;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -110,7 +122,15 @@ public final class BenchPrepCommand implements Callable<Integer> {
         }
         opencv_core.setNumThreads(1);
         DecodeOptions decode = sampling.decode().optDeterministic(deterministic).build();
-        try (SamplePipeline p = new SamplePipeline(PrepOptions.of(decode, 42))) {
+        int r = repeat != null ? repeat : PrepConfigOptions.DEFAULT_REPEATED_SAMPLING;
+        PrepOptions prep;
+        try {
+            prep = PrepOptions.of(decode, 42).withRepeatedSampling(r);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("--repeat: " + e.getMessage());
+            return 2;
+        }
+        try (SamplePipeline p = new SamplePipeline(prep)) {
             int draw = 0;
             long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             for (int w = 0; w < clips.size() || System.nanoTime() < warmEnd; w++) {
@@ -125,9 +145,12 @@ public final class BenchPrepCommand implements Callable<Integer> {
             long cpuStart = mx.getProcessCpuTime();
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
+            long sharedBase = p.sharedTargetFrames();
             int n = 0;
             int dead = 0;
-            while (System.nanoTime() < end || n == 0) {
+            // Whole passes over the inputs: each clip equally often, whatever R and the load
+            // (a few records of the first, cheapest inputs would not be the mix).
+            while (System.nanoTime() < end || n % clips.size() != 0 || n == 0) {
                 int i = n % clips.size();
                 if (!once(p, clips.get(i), names.get(i), draw++)) {
                     dead++;
@@ -135,12 +158,14 @@ public final class BenchPrepCommand implements Callable<Integer> {
                 n++;
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
+            int samples = (n - dead) * r;
             double cpu = (mx.getProcessCpuTime() - cpuStart) / 1e9;
             long[] st = p.stageCpuNanos();
             out.printf(
                     Locale.ROOT,
-                    "prep S=%d T=%d tau=%d mode=%s videos=%d segment_s=%s inputs=%d clips=%d dead_letters=%d"
-                            + " seconds=%.1f frames_decoded_per_s=%.0f%n",
+                    "prep S=%d T=%d tau=%d mode=%s videos=%d segment_s=%s inputs=%d repeat=%d"
+                            + " records=%d clips=%d dead_letters=%d seconds=%.1f"
+                            + " frames_decoded_per_s=%.0f shared_target_frames=%d%n",
                     sampling.size,
                     sampling.frames,
                     sampling.stride,
@@ -148,28 +173,38 @@ public final class BenchPrepCommand implements Callable<Integer> {
                     videoCount,
                     segmentSeconds <= 0 ? "whole" : String.valueOf(segmentSeconds),
                     clips.size(),
+                    r,
                     n,
+                    samples,
                     dead,
                     elapsed,
-                    (p.framesDecoded() - framesBase) / elapsed);
-            // Stage costs in CPU time of the processing thread: what one core spends per clip.
+                    (p.framesDecoded() - framesBase) / elapsed,
+                    p.sharedTargetFrames() - sharedBase);
+            // Stage costs in CPU time of the processing thread: what one core spends per record
+            // (one decode, R samples) and per clip (sample).
             double total = 0;
             for (int s = 0; s < SamplePipeline.STAGES.length; s++) {
                 total += st[s] - base[s];
             }
             for (int s = 0; s < SamplePipeline.STAGES.length; s++) {
-                double ms = (st[s] - base[s]) / 1e6 / n;
+                double ms = (st[s] - base[s]) / 1e6;
                 out.printf(
                         Locale.ROOT,
-                        "stage %s cpu_ms_per_clip=%.1f share=%.0f%%%n",
+                        "stage %s cpu_ms_per_clip=%.1f cpu_ms_per_record=%.1f share=%.0f%%%n",
                         SamplePipeline.STAGES[s],
-                        ms,
+                        ms / Math.max(1, samples),
+                        ms / n,
                         100.0 * (st[s] - base[s]) / total);
             }
             // Per core = per CPU-second of the whole process (GC, JIT and any native threads
             // included), so other load on the machine does not distort it; wall rate beside it.
-            out.printf(Locale.ROOT, "wall clips_per_s=%.2f cpu_seconds=%.1f%n", n / elapsed, cpu);
-            out.printf(Locale.ROOT, "prep clips_per_s_per_core=%.2f%n", n / cpu);
+            out.printf(
+                    Locale.ROOT,
+                    "wall clips_per_s=%.2f records_per_s_per_core=%.2f cpu_seconds=%.1f%n",
+                    samples / elapsed,
+                    n / cpu,
+                    cpu);
+            out.printf(Locale.ROOT, "prep clips_per_s_per_core=%.2f%n", samples / cpu);
         }
         out.flush();
         return 0;
@@ -177,7 +212,7 @@ public final class BenchPrepCommand implements Callable<Integer> {
 
     private static boolean once(SamplePipeline p, byte[] data, String name, int draw) {
         try {
-            p.process(data, name, draw);
+            p.processRecord(data, name, draw);
             return true;
         } catch (DecodeException e) {
             return false;

@@ -2,6 +2,9 @@ package io.bimm.flink.decode;
 
 import io.bimm.flink.sample.SampleRandom;
 import io.bimm.schemas.DeadLetterReason;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.BytePointer;
@@ -55,8 +58,22 @@ public final class ClipDecoder implements AutoCloseable {
      */
     public DecodedClip decode(byte[] data, String clipId, long runSeed, int draw)
             throws DecodeException {
+        return decode(data, clipId, runSeed, new int[] {draw}).get(0);
+    }
+
+    /**
+     * Decodes a clip once and samples it once per draw (SPEC 1, repeated sampling): each draw has
+     * its own offset, scale, crop and flip from {@code (runSeed, clipId, draw)}, all drawn before
+     * decoding, which runs only to the last frame any of them needs. A sample equals what {@link
+     * #decode(byte[], String, long, int)} gives for its draw alone, to the byte. Samples whose
+     * geometry (scale, crop, flip) is identical share the pixel arrays of the frames they both use.
+     *
+     * @throws DecodeException as {@link #decode(byte[], String, long, int)}
+     */
+    public List<DecodedClip> decode(byte[] data, String clipId, long runSeed, int[] draws)
+            throws DecodeException {
         try {
-            return decodeClip(data, clipId, runSeed, draw);
+            return decodeClip(data, clipId, runSeed, draws);
         } catch (DecodeException e) {
             // Every message names the clip.
             throw new DecodeException(
@@ -68,7 +85,7 @@ public final class ClipDecoder implements AutoCloseable {
         return "Clip " + clipId;
     }
 
-    private DecodedClip decodeClip(byte[] data, String clipId, long runSeed, int draw)
+    private List<DecodedClip> decodeClip(byte[] data, String clipId, long runSeed, int[] draws)
             throws DecodeException {
         if (data == null || data.length == 0) {
             throw new DecodeException(DeadLetterReason.NOT_VIDEO, "Empty clip data.");
@@ -86,22 +103,28 @@ public final class ClipDecoder implements AutoCloseable {
         // decoding.
         try (DemuxedVideo video =
                 DemuxedVideo.open(data, options, deadline, n -> checkLimits(n, deadline))) {
-            SplittableRandom rnd =
-                    SampleRandom.of(runSeed, clipId, draw, SampleRandom.Purpose.SAMPLING);
-            DecodedClip clip = sample(video, video.packetCount(), rnd, deadline);
-            if (clip == null) {
+            List<DecodedClip> clips =
+                    sample(video, video.packetCount(), draws(runSeed, clipId, draws), deadline);
+            if (clips == null) {
                 // The container over-stated its frame count; resample with the decoded count.
                 int counted = countFrames(video, deadline);
-                rnd = SampleRandom.of(runSeed, clipId, draw, SampleRandom.Purpose.SAMPLING);
-                clip = sample(video, counted, rnd, deadline);
-                if (clip == null) {
+                clips = sample(video, counted, draws(runSeed, clipId, draws), deadline);
+                if (clips == null) {
                     throw new DecodeException(
                             DeadLetterReason.DECODE_ERROR,
                             "Frame count is not stable between two decodes.");
                 }
             }
-            return clip;
+            return clips;
         }
+    }
+
+    private static SplittableRandom[] draws(long runSeed, String clipId, int[] draws) {
+        SplittableRandom[] r = new SplittableRandom[draws.length];
+        for (int i = 0; i < draws.length; i++) {
+            r[i] = SampleRandom.of(runSeed, clipId, draws[i], SampleRandom.Purpose.SAMPLING);
+        }
+        return r;
     }
 
     private int countFrames(DemuxedVideo video, long deadline) throws DecodeException {
@@ -132,13 +155,11 @@ public final class ClipDecoder implements AutoCloseable {
     }
 
     /** Samples with frame count {@code f}; null when the stream ends before a needed frame. */
-    private DecodedClip sample(DemuxedVideo video, int f, SplittableRandom rnd, long deadline)
+    private List<DecodedClip> sample(
+            DemuxedVideo video, int f, SplittableRandom[] rnd, long deadline)
             throws DecodeException {
         int t = options.frames();
-        int tau = options.stride();
         int s = options.size();
-        int width = video.width();
-        int height = video.height();
         if (f <= 0) {
             throw new DecodeException(DeadLetterReason.DECODE_ERROR, "No frame could be decoded.");
         }
@@ -148,58 +169,84 @@ public final class ClipDecoder implements AutoCloseable {
                     DeadLetterReason.TOO_SHORT,
                     "Only " + f + " frames, the window needs " + options.minFrames() + ".");
         }
-        // SPEC 1: o uniform in [1, F - (T-1)*tau - 1]; o = 1 when deterministic or looping.
-        int offset = 1;
-        if (!options.deterministic() && !tooShort) {
-            offset = 1 + rnd.nextInt(f - (t - 1) * tau - 1);
-        }
-        int[] xIdx = new int[t];
-        int[] yIdx = new int[t];
+        int r = rnd.length;
+        Window[] win = new Window[r];
         int last = 0;
-        for (int i = 0; i < t; i++) {
-            xIdx[i] = Math.floorMod(offset + i * tau, f);
-            yIdx[i] = Math.floorMod(offset + i * tau - 1, f);
-            last = Math.max(last, Math.max(xIdx[i], yIdx[i]));
+        for (int j = 0; j < r; j++) {
+            win[j] = Window.draw(options, f, tooShort, video.width(), video.height(), rnd[j]);
+            last = Math.max(last, win[j].last());
         }
-        double c = options.deterministic() ? 1.0 : DecodeOptions.SCALES[rnd.nextInt(4)];
-        int shortSide = Math.min(width, height);
-        double target = Math.round(s / c);
-        int nw = Math.max(s, (int) Math.round(width * target / shortSide));
-        int nh = Math.max(s, (int) Math.round(height * target / shortSide));
-        int cropX = options.deterministic() ? (nw - s) / 2 : rnd.nextInt(nw - s + 1);
-        int cropY = options.deterministic() ? (nh - s) / 2 : rnd.nextInt(nh - s + 1);
-        // the draw is taken even when flips are off, so crops stay the same either way
-        boolean flip = !options.deterministic() && rnd.nextBoolean() && options.flip();
-
-        byte[][] x = new byte[t][];
-        byte[][] y = new byte[t][];
+        // geometry[j]: the first sample with sample j's geometry, whose transform j reuses
+        int[] geometry = new int[r];
+        for (int j = 0; j < r; j++) {
+            geometry[j] = j;
+            for (int i = 0; i < j; i++) {
+                if (win[i].sameGeometry(win[j])) {
+                    geometry[j] = i;
+                    break;
+                }
+            }
+        }
+        byte[][][] x = new byte[r][t][];
+        byte[][][] y = new byte[r][t][];
         boolean[] needed = new boolean[last + 1];
-        for (int i = 0; i < t; i++) {
-            needed[xIdx[i]] = true;
-            needed[yIdx[i]] = true;
+        for (Window w : win) {
+            for (int i = 0; i < t; i++) {
+                needed[w.xIdx()[i]] = true;
+                needed[w.yIdx()[i]] = true;
+            }
         }
+        byte[][] made = new byte[r][];
+        Size[] dsize = new Size[r];
+        Rect[] roi = new Rect[r];
         int reached;
-        try (Size dsize = new Size(nw, nh);
-                Rect roi = new Rect(cropX, cropY, s, s)) {
+        try {
+            for (int j = 0; j < r; j++) {
+                dsize[j] = new Size(win[j].width(), win[j].height());
+                roi[j] = new Rect(win[j].cropX(), win[j].cropY(), s, s);
+            }
             FrameDecoder.FrameSink sink =
                     (k, rgb, w, h, stride) -> {
-                        byte[] pixels = transform(rgb, w, h, stride, dsize, roi, flip, s);
-                        for (int i = 0; i < t; i++) {
-                            if (xIdx[i] == k) {
-                                x[i] = pixels;
+                        Arrays.fill(made, null);
+                        for (int j = 0; j < r; j++) {
+                            Window wj = win[j];
+                            if (k > wj.last()) {
+                                continue;
                             }
-                            if (yIdx[i] == k) {
-                                y[i] = pixels;
+                            for (int i = 0; i < t; i++) {
+                                if (wj.xIdx()[i] != k && wj.yIdx()[i] != k) {
+                                    continue;
+                                }
+                                int g = geometry[j];
+                                if (made[g] == null) {
+                                    made[g] =
+                                            transform(
+                                                    rgb,
+                                                    w,
+                                                    h,
+                                                    stride,
+                                                    dsize[g],
+                                                    roi[g],
+                                                    win[g].flip(),
+                                                    s);
+                                }
+                                if (wj.xIdx()[i] == k) {
+                                    x[j][i] = made[g];
+                                }
+                                if (wj.yIdx()[i] == k) {
+                                    y[j][i] = made[g];
+                                }
                             }
                         }
                     };
             FrameDecoder.LimitCheck limits = n -> checkLimits(n, deadline);
+            int lastNeeded = last;
             try {
                 reached =
                         frames.decode(
                                 video,
                                 k -> k < needed.length && needed[k],
-                                last,
+                                lastNeeded,
                                 options.skipUnneeded(),
                                 sink,
                                 limits);
@@ -209,18 +256,45 @@ public final class ClipDecoder implements AutoCloseable {
                         frames.decode(
                                 video,
                                 k -> k < needed.length && needed[k],
-                                last,
+                                lastNeeded,
                                 false,
                                 sink,
                                 limits);
             }
         } catch (FrameDecoder.SkipMismatch e) {
             throw new IllegalStateException("Not skipping, yet a skip mismatch.", e);
+        } finally {
+            for (int j = 0; j < r; j++) {
+                if (dsize[j] != null) {
+                    dsize[j].close();
+                }
+                if (roi[j] != null) {
+                    roi[j].close();
+                }
+            }
         }
         if (reached <= last) {
             return null;
         }
-        return new DecodedClip(s, x, y, f, offset, xIdx, yIdx, c, cropX, cropY, flip, last + 1);
+        List<DecodedClip> out = new ArrayList<>(r);
+        for (int j = 0; j < r; j++) {
+            Window w = win[j];
+            out.add(
+                    new DecodedClip(
+                            s,
+                            x[j],
+                            y[j],
+                            f,
+                            w.offset(),
+                            w.xIdx(),
+                            w.yIdx(),
+                            w.scale(),
+                            w.cropX(),
+                            w.cropY(),
+                            w.flip(),
+                            w.last() + 1));
+        }
+        return out;
     }
 
     private byte[] transform(

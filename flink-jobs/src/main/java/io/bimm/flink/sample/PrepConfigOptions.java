@@ -15,6 +15,9 @@ import org.apache.flink.configuration.ReadableConfig;
 public final class PrepConfigOptions {
     private PrepConfigOptions() {}
 
+    /** Default of {@link #REPEATED_SAMPLING}, chosen by {@code bimm bench prep --repeat}. */
+    public static final int DEFAULT_REPEATED_SAMPLING = 4;
+
     public static final ConfigOption<Integer> SIZE =
             ConfigOptions.key("prep.size")
                     .intType()
@@ -72,6 +75,17 @@ public final class PrepConfigOptions {
                     .defaultValue(0L)
                     .withDescription(
                             "Run seed: crops and masks are a function of (seed, clip id, draw).");
+
+    public static final ConfigOption<Integer> REPEATED_SAMPLING =
+            ConfigOptions.key("prep.repeated-sampling")
+                    .intType()
+                    .defaultValue(DEFAULT_REPEATED_SAMPLING)
+                    .withDescription(
+                            "Samples R drawn from one decoded record (SPEC 1, repeated sampling):"
+                                    + " each with its own offset, scale, crop, flip, ventral frame"
+                                    + " and masks, sample r of a record read with draw d having"
+                                    + " draw d * R + r; 1 is one sample per record. Ingest's"
+                                    + " default segment length is sized for the default.");
 
     public static final ConfigOption<MemorySize> MAX_BYTES =
             ConfigOptions.key("prep.max-bytes")
@@ -135,6 +149,10 @@ public final class PrepConfigOptions {
                         .optSkipUnneeded(c.get(SKIP_UNNEEDED_FRAMES));
         DecodeOptions decode = DecodeLimits.of(c).applyTo(builder).build();
         return new PrepOptions(
-                decode, c.get(VENTRAL_MASK_RATIO), c.get(DORSAL_MASK_RATIO), c.get(SEED));
+                decode,
+                c.get(VENTRAL_MASK_RATIO),
+                c.get(DORSAL_MASK_RATIO),
+                c.get(SEED),
+                c.get(REPEATED_SAMPLING));
     }
 }

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -52,6 +53,7 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
     private transient SamplePipeline pipeline;
     private transient Counter clipsDecoded;
     private transient Counter framesDecoded;
+    private transient Counter samplesProduced;
     private transient Map<DeadLetterReason, Counter> deadLetters;
     private transient Histogram bytesPerSample;
     private transient Histogram[] stageMillis;
@@ -69,6 +71,7 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
         MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("bimm_prep");
         clipsDecoded = group.counter("clipsDecoded");
         framesDecoded = group.counter("framesDecoded");
+        samplesProduced = group.counter("samplesProduced");
         group.meter("framesDecodedPerSecond", new MeterView(framesDecoded));
         deadLetters = new EnumMap<>(DeadLetterReason.class);
         MetricGroup dl = group.addGroup("deadLetters");
@@ -92,9 +95,9 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
         byte[] data = bytes(clip.getData());
         String clipId = String.valueOf(clip.getClipId());
         long[] before = pipeline.stageNanos();
-        TrainingSample sample;
+        List<TrainingSample> samples;
         try {
-            sample = pipeline.process(data, clipId, draw(clip));
+            samples = pipeline.processRecord(data, clipId, draw(clip));
         } catch (DecodeException e) {
             deadLetter(ctx, clip, data, e.reason(), e.getMessage());
             return;
@@ -110,8 +113,13 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
             stageMillis[i].update((after[i] - before[i]) / 1_000_000L);
         }
         clipsDecoded.inc();
-        bytesPerSample.update(sample.payloadBytes());
-        out.collect(sample);
+        // A record's R samples leave in one call: no checkpoint barrier falls between them, so a
+        // checkpoint holds a record with all its samples downstream or none of them.
+        for (TrainingSample sample : samples) {
+            samplesProduced.inc();
+            bytesPerSample.update(sample.payloadBytes());
+            out.collect(sample);
+        }
     }
 
     private void deadLetter(

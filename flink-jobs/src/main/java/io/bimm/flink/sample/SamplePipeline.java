@@ -9,6 +9,8 @@ import io.bimm.flink.targets.ClipTargets;
 import io.bimm.flink.targets.TargetComputer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -37,16 +39,58 @@ public final class SamplePipeline implements AutoCloseable {
         this.targets = new TargetComputer(options.decode().size());
     }
 
-    /** Turns one clip's container bytes into a sample; the exception carries the reason. */
+    /**
+     * Turns one clip's container bytes into the sample of draw {@code draw} (one sample, whatever
+     * {@link PrepOptions#repeatedSampling()} says); the exception carries the reason.
+     */
     public TrainingSample process(byte[] data, String clipId, int draw) throws DecodeException {
+        return process(data, clipId, new int[] {draw}).get(0);
+    }
+
+    /**
+     * Turns one record read with draw {@code recordDraw} into its R samples ({@link
+     * PrepOptions#repeatedSampling()}), of draws {@link PrepOptions#sampleDraw}: one decode, R
+     * draws (SPEC 1, repeated sampling).
+     */
+    public List<TrainingSample> processRecord(byte[] data, String clipId, int recordDraw)
+            throws DecodeException {
+        int[] draws = new int[options.repeatedSampling()];
+        for (int r = 0; r < draws.length; r++) {
+            draws[r] = options.sampleDraw(recordDraw, r);
+        }
+        return process(data, clipId, draws);
+    }
+
+    /** The samples of {@code draws} from one decode of the clip. */
+    public List<TrainingSample> process(byte[] data, String clipId, int[] draws)
+            throws DecodeException {
         long t0 = System.nanoTime();
         long c0 = THREADS.getCurrentThreadCpuTime();
-        DecodedClip clip = decoder.decode(data, clipId, options.seed(), draw);
+        List<DecodedClip> clips = decoder.decode(data, clipId, options.seed(), draws);
         long t1 = System.nanoTime();
         long c1 = THREADS.getCurrentThreadCpuTime();
-        ClipTargets tg = targets.compute(clip);
+        List<ClipTargets> tgs = targets.compute(clips);
         long t2 = System.nanoTime();
         long c2 = THREADS.getCurrentThreadCpuTime();
+        List<TrainingSample> samples = new ArrayList<>(draws.length);
+        for (int r = 0; r < draws.length; r++) {
+            samples.add(mask(clipId, draws[r], clips.get(r), tgs.get(r)));
+        }
+        long t3 = System.nanoTime();
+        long c3 = THREADS.getCurrentThreadCpuTime();
+        stageCpuNanos[0] += c1 - c0;
+        stageCpuNanos[1] += c2 - c1;
+        stageCpuNanos[2] += c3 - c2;
+        stageNanos[0] += t1 - t0;
+        stageNanos[1] += t2 - t1;
+        stageNanos[2] += t3 - t2;
+        lastClip = clips.get(draws.length - 1);
+        lastTargets = tgs.get(draws.length - 1);
+        return samples;
+    }
+
+    /** SPEC 1's ventral frame and SPEC 3's masks of one sample, and the sample cut from them. */
+    private TrainingSample mask(String clipId, int draw, DecodedClip clip, ClipTargets tg) {
         int t = clip.frames();
         int g = clip.size() / SampleAssembler.PATCH;
         SplittableRandom vr =
@@ -61,21 +105,14 @@ public final class SamplePipeline implements AutoCloseable {
                         options.dorsalMaskRatio(),
                         SampleRandom.of(
                                 options.seed(), clipId, draw, SampleRandom.Purpose.DORSAL_MASK));
-        TrainingSample sample =
-                SampleAssembler.assemble(clipId, draw, clip, tg, ventralFrame, ventral, dorsal);
-        long t3 = System.nanoTime();
-        long c3 = THREADS.getCurrentThreadCpuTime();
-        stageCpuNanos[0] += c1 - c0;
-        stageCpuNanos[1] += c2 - c1;
-        stageCpuNanos[2] += c3 - c2;
-        stageNanos[0] += t1 - t0;
-        stageNanos[1] += t2 - t1;
-        stageNanos[2] += t3 - t2;
-        lastClip = clip;
-        lastTargets = tg;
         lastVentral = ventral;
         lastDorsal = dorsal;
-        return sample;
+        return SampleAssembler.assemble(clipId, draw, clip, tg, ventralFrame, ventral, dorsal);
+    }
+
+    /** Per-frame targets copied from an identical frame of another sample (see TargetComputer). */
+    public long sharedTargetFrames() {
+        return targets.sharedFrames();
     }
 
     /** Cumulative nanoseconds per stage of {@link #STAGES}. */

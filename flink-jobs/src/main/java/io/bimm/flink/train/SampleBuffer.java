@@ -18,10 +18,11 @@ import java.util.List;
  * Kafka reader the reader cannot even start one. {@code bimm train} stops the job with a savepoint
  * as soon as the last step's checkpoint appears (within about a second); that savepoint passes if
  * it starts before the hold is full, the hold then taking what is on its way. So the hold is
- * generous: one batch, one sample per preprocessing instance (each may be emitting one), and
- * {@value #PAST_LIMIT_BYTES} bytes of samples (about 35 samples at 224 pixels, 270 with the tiny
- * preset), which is also what a savepoint may carry beyond a partial batch. A job past its limit
- * that nobody stops waits there and takes no more Flink checkpoints.
+ * generous: one batch, one record's R samples per preprocessing instance (each may be emitting one
+ * record's, {@code prep.repeated-sampling}, and a checkpoint barrier cannot pass a record half
+ * emitted), and {@value #PAST_LIMIT_BYTES} bytes of samples (about 35 samples at 224 pixels, 270
+ * with the tiny preset), which is also what a savepoint may carry beyond a partial batch. A job
+ * past its limit that nobody stops waits there and takes no more Flink checkpoints.
  */
 final class SampleBuffer {
 
@@ -31,20 +32,22 @@ final class SampleBuffer {
     private final List<TrainingSample> samples = new ArrayList<>();
     private final int batch;
     private final int prepParallelism;
+    private final int repeatedSampling;
     private volatile int size;
 
-    SampleBuffer(int batch, int prepParallelism) {
+    SampleBuffer(int batch, int prepParallelism, int repeatedSampling) {
         this.batch = batch;
         this.prepParallelism = Math.max(1, prepParallelism);
+        this.repeatedSampling = Math.max(1, repeatedSampling);
     }
 
     /**
-     * Samples held past the step limit: a batch, one per preprocessing instance, and {@link
-     * #PAST_LIMIT_BYTES} of samples of {@code sampleBytes} each.
+     * Samples held past the step limit: a batch, one record's R samples per preprocessing instance,
+     * and {@link #PAST_LIMIT_BYTES} of samples of {@code sampleBytes} each.
      */
-    static int pastLimitHold(int batch, int prepParallelism, long sampleBytes) {
+    static int pastLimitHold(int batch, int prepParallelism, int r, long sampleBytes) {
         long bytes = Math.max(1, sampleBytes);
-        long hold = batch + prepParallelism + (PAST_LIMIT_BYTES + bytes - 1) / bytes;
+        long hold = batch + (long) prepParallelism * r + (PAST_LIMIT_BYTES + bytes - 1) / bytes;
         return (int) Math.min(Integer.MAX_VALUE, hold);
     }
 
@@ -71,7 +74,8 @@ final class SampleBuffer {
      */
     boolean mustWait(TrainingSample next, boolean stepInFlight, boolean limitReached) {
         if (limitReached) {
-            return samples.size() >= pastLimitHold(batch, prepParallelism, bytesOf(next));
+            return samples.size()
+                    >= pastLimitHold(batch, prepParallelism, repeatedSampling, bytesOf(next));
         }
         return stepInFlight && samples.size() >= batch;
     }
@@ -107,6 +111,23 @@ final class SampleBuffer {
 
     TrainingSample first() {
         return samples.get(0);
+    }
+
+    /**
+     * Records whose samples a checkpoint covers, trained ({@code trained}, NaN-skipped included) or
+     * held: a record's R samples leave the preprocessing in one call, so no barrier falls between
+     * them and the sum is a multiple of R (while R is not changed within a run).
+     */
+    long recordsCovered(long trained) {
+        return (trained + samples.size()) / repeatedSampling;
+    }
+
+    int repeatedSampling() {
+        return repeatedSampling;
+    }
+
+    int batch() {
+        return batch;
     }
 
     /** The number held; safe to read from any thread (metrics). */

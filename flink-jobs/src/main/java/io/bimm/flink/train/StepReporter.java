@@ -129,6 +129,13 @@ final class StepReporter {
         checkpoints.taken(id, dir, savepoint);
         p.addProperty("samples_seen", trainer.trainer().getSamplesSeen());
         p.addProperty("pending_samples", pending.size());
+        // Records and samples apart (prep.repeated-sampling R samples a record): every sample of
+        // the records read so far is trained, NaN-skipped or pending, never half a record.
+        long skipped = trainer.trainer().getSkippedSteps() * pending.batch();
+        p.addProperty("repeated_sampling", pending.repeatedSampling());
+        p.addProperty(
+                "records_covered",
+                pending.recordsCovered(trainer.trainer().getSamplesSeen() + skipped));
         p.addProperty("flink_checkpoint_id", id);
         checkpoints.writeProgress(p);
     }

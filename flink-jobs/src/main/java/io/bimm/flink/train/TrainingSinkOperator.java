@@ -1,5 +1,6 @@
 package io.bimm.flink.train;
 
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.train.MaskedBatch;
@@ -66,7 +67,9 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         conf.get(TrainJobOptions.CHECKPOINT_KEEP));
         pending =
                 new SampleBuffer(
-                        options.getBatchSize(), conf.get(TrainJobOptions.PREP_PARALLELISM));
+                        options.getBatchSize(),
+                        conf.get(TrainJobOptions.PREP_PARALLELISM),
+                        conf.get(PrepConfigOptions.REPEATED_SAMPLING));
         trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
         state = SinkState.register(ctx.getOperatorStateStore());
         if (ctx.isRestored()) {

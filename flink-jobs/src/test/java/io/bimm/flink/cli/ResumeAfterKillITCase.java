@@ -74,7 +74,11 @@ class ResumeAfterKillITCase {
                         "-D",
                         "train.warmup-steps=1",
                         "-D",
-                        "train.flink-checkpoint-interval=3s"));
+                        "train.flink-checkpoint-interval=3s",
+                        // One sample per record: PRODUCED counts both (TrainJobITCase and
+                        // TrainingSinkTest cover repeated sampling's accounting).
+                        "-D",
+                        "prep.repeated-sampling=1"));
     }
 
     /** {@code bimm train ...} in its own JVM, with this test JVM's flags and classpath. */

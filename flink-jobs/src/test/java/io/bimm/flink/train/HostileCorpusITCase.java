@@ -9,6 +9,7 @@ import io.bimm.flink.ingest.IngestReport;
 import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.testutil.Clips;
 import io.bimm.flink.testutil.DeadLetterTopic;
 import io.bimm.flink.testutil.HostileCorpus;
@@ -122,6 +123,9 @@ class HostileCorpusITCase {
             conf.set(TrainJobOptions.BOOTSTRAP, bootstrap);
             conf.set(TrainJobOptions.PRESET, Preset.TINY);
             conf.set(TrainJobOptions.BATCH_SIZE, BATCH);
+            // One sample per record, so samples count the good records (repeated sampling's
+            // accounting: TrainJobITCase).
+            conf.set(PrepConfigOptions.REPEATED_SAMPLING, 1);
             conf.set(TrainJobOptions.CHECKPOINT_DIR, ckpt.toString());
             conf.set(TrainJobOptions.CHECKPOINT_EVERY, 1);
             conf.set(TrainJobOptions.WARMUP_STEPS, 1L);

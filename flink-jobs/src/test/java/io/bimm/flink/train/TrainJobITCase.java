@@ -10,6 +10,7 @@ import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.ingest.TestVideos;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.testutil.CupClips;
 import io.bimm.flink.testutil.DeadLetterTopic;
 import io.bimm.model.Preset;
@@ -95,6 +96,10 @@ class TrainJobITCase {
             conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(5));
             conf.set(TrainJobOptions.DEVICE, "cpu");
             conf.set(TrainJobOptions.MAX_STEPS, 2L);
+            // Repeated sampling: each record trains as R samples, and the accounting below counts
+            // both (a savepoint never holds part of a record: trained + pending is a multiple).
+            int r = 2;
+            conf.set(PrepConfigOptions.REPEATED_SAMPLING, r);
 
             int port = freePort();
             CompletableFuture<Set<String>> metrics =
@@ -133,7 +138,10 @@ class TrainJobITCase {
             assertThat(p1.get("step").getAsLong()).isEqualTo(2);
             assertThat(p1.get("samples_seen").getAsLong()).isEqualTo(4);
             long held1 = p1.get("samples_seen").getAsLong() + p1.get("pending_samples").getAsLong();
-            assertThat(held1).isBetween(4L, (long) good);
+            assertThat(held1).isBetween(4L, (long) good * r);
+            assertThat(held1 % r).isZero();
+            assertThat(p1.get("repeated_sampling").getAsInt()).isEqualTo(r);
+            assertThat(p1.get("records_covered").getAsLong()).isEqualTo(held1 / r);
 
             // Resume from the savepoint: the step counter continues, nothing is read twice.
             conf.set(TrainJobOptions.MAX_STEPS, 4L);
@@ -179,15 +187,17 @@ class TrainJobITCase {
             assertThat(p2.get("step").getAsLong()).isEqualTo(4);
             assertThat(p2.get("samples_seen").getAsLong()).isEqualTo(8);
             long held2 = p2.get("samples_seen").getAsLong() + p2.get("pending_samples").getAsLong();
-            assertThat(held2).isBetween(held1, (long) good);
+            assertThat(held2).isBetween(held1, (long) good * r);
+            assertThat(held2 % r).isZero();
 
-            // Third run: make the produced count even (whole batches), train until every clip
-            // is in the model, and count: trained == produced, nothing pending, nothing twice.
+            // Third run: more records (R x produced samples are whole batches of 2 at R = 2),
+            // train until every record's samples are in the model, and count: trained == R x
+            // produced, nothing pending, nothing twice.
             int extra = good % 2 == 1 ? 1 : 2;
             // More good clips: the whole of cup.mp4 (8 s), under new clip ids.
             CupClips.produce(bootstrap, "extra", extra);
             long produced = good + extra;
-            conf.set(TrainJobOptions.MAX_STEPS, produced / 2);
+            conf.set(TrainJobOptions.MAX_STEPS, produced * r / 2);
             TrainRunner.Result r3 =
                     TrainRunner.run(
                             conf,
@@ -196,12 +206,13 @@ class TrainJobITCase {
                             freePort(),
                             new PrintStream(
                                     new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            assertThat(r3.steps()).isEqualTo(produced / 2);
+            assertThat(r3.steps()).isEqualTo(produced * r / 2);
             JsonObject p3 = progress(ckpt);
-            assertThat(p3.get("samples_seen").getAsLong()).isEqualTo(produced);
+            assertThat(p3.get("samples_seen").getAsLong()).isEqualTo(produced * r);
             assertThat(p3.get("pending_samples").getAsLong()).isZero();
+            assertThat(p3.get("records_covered").getAsLong()).isEqualTo(produced);
             assertThat(manifest(ckpt.resolve("latest")).get("samples_seen").getAsLong())
-                    .isEqualTo(produced);
+                    .isEqualTo(produced * r);
 
             // Both damaged records reached the dead-letter topic, with reasons and bytes.
             Map<String, String> reasons = deadLetterReasons(bootstrap);

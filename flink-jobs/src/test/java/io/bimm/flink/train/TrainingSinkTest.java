@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.flink.sample.TrainingSampleTypeInfo;
 import io.bimm.model.BimmConfig;
@@ -233,7 +234,12 @@ class TrainingSinkTest {
     void pastTheStepLimitTheInputBlocksWithBoundedState(@TempDir Path tmp) throws Exception {
         Path ckpt = tmp.resolve("ckpt");
         TrainingSample one = sample(7, false);
-        int hold = SampleBuffer.pastLimitHold(2, 1, SampleBuffer.bytesOf(one));
+        int hold =
+                SampleBuffer.pastLimitHold(
+                        2,
+                        1,
+                        PrepConfigOptions.DEFAULT_REPEATED_SAMPLING,
+                        SampleBuffer.bytesOf(one));
         ExecutorService task = Executors.newSingleThreadExecutor();
         Thread[] taskThread = new Thread[1];
         try {
@@ -344,6 +350,44 @@ class TrainingSinkTest {
                                             .toArray()))
                     .contains("step-000000000002");
         }
+    }
+
+    /**
+     * Repeated sampling (R = 3, batch 2): the first record's third sample waits in the checkpoint
+     * while its first two are trained; the restored run trains it once with the next record's
+     * first, and {@code progress.json} counts records and samples apart.
+     */
+    @Test
+    void aRecordsSamplesAcrossACheckpointAreTrainedOnce(@TempDir Path tmp) throws Exception {
+        Path ckpt = tmp.resolve("ckpt");
+        Configuration conf = conf(ckpt, 0, 0, 3);
+        conf.set(PrepConfigOptions.REPEATED_SAMPLING, 3);
+        OperatorSubtaskState state;
+        try (var h = harness(conf, null)) {
+            feed(h, 1, 2, 3);
+            state = h.snapshot(1, 1);
+            assertThat(h.extractOutputValues()).containsExactly(1L);
+        }
+        JsonObject p = progress(ckpt);
+        assertThat(p.get("samples_seen").getAsLong()).isEqualTo(2);
+        assertThat(p.get("pending_samples").getAsLong()).isEqualTo(1);
+        assertThat(p.get("repeated_sampling").getAsInt()).isEqualTo(3);
+        assertThat(p.get("records_covered").getAsLong()).isEqualTo(1);
+        try (var h = harness(conf, state)) {
+            feed(h, 4, 5, 6); // step 2 trains samples 3 and 4; 5 and 6 wait behind it
+            h.snapshot(2, 2);
+            assertThat(h.extractOutputValues()).containsExactly(2L);
+        }
+        // The second record straddles this checkpoint too: one sample trained, two pending.
+        p = progress(ckpt);
+        assertThat(p.get("samples_seen").getAsLong()).isEqualTo(4);
+        assertThat(p.get("pending_samples").getAsLong()).isEqualTo(2);
+        assertThat(p.get("records_covered").getAsLong()).isEqualTo(2);
+    }
+
+    private static JsonObject progress(Path ckpt) throws Exception {
+        return JsonParser.parseString(Files.readString(ckpt.resolve(TrainingSink.PROGRESS_FILE)))
+                .getAsJsonObject();
     }
 
     /**
