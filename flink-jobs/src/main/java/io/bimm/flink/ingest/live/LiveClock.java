@@ -90,6 +90,8 @@ final class LiveClock {
                             ? lastTime + 1 - pts
                             : Math.max(now, lastTime + 1) - pts;
             jumped = true;
+            lastPts = pts;
+            lastWall = now;
         }
         if (pts > lastPts) {
             lastPts = pts;
