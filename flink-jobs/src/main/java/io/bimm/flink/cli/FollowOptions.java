@@ -7,7 +7,6 @@ import io.bimm.flink.ingest.live.LiveIngest;
 import io.bimm.flink.ingest.live.LiveSource;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,8 +104,8 @@ public final class FollowOptions {
                 }
             } else if (Files.isDirectory(Path.of(arg))) {
                 folders.add(arg);
-            } else if (Files.isRegularFile(Path.of(arg), LinkOption.NOFOLLOW_LINKS)
-                    || Files.isRegularFile(Path.of(arg))) {
+            } else if (Files.isRegularFile(Path.of(arg))) {
+                // The operator named it: a growing recording, read through FFmpeg's file protocol.
                 live.add(LiveSource.of("file:" + Path.of(arg).toAbsolutePath().normalize()));
             } else {
                 throw new UserException(
