@@ -6,8 +6,10 @@ import io.bimm.flink.ingest.InputFile;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.sample.DecodeLimits;
 import io.bimm.schemas.Topics;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,6 +30,8 @@ import picocli.CommandLine.Spec;
                     + " reject by its limits (-D prep.max-*), are reported by name and reason, sent"
                     + " to the dead-letter topic and skipped; the rest go on. Only regular files"
                     + " are read; a symlink in a directory is followed only inside it.",
+            "With --follow, also follow live sources (rtsp, rtmp, srt, udp, rtp, tcp, http(s)/HLS"
+                    + " URLs, a growing file) and watch folders until Ctrl-C (docs/live-sources.md).",
             "Exit code 0 if at least one file went in, 1 if none did."
         })
 public final class IngestCommand implements Callable<Integer> {
@@ -101,11 +105,13 @@ public final class IngestCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    @Mixin FollowOptions follow = new FollowOptions();
+
     @Parameters(
-            arity = "1..*",
+            arity = "0..*",
             paramLabel = "PATH",
             description = "Files, directories (recursive) and globs.")
-    List<String> paths;
+    List<String> paths = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -117,13 +123,18 @@ public final class IngestCommand implements Callable<Integer> {
             throw new UserException("--max-clip-bytes must be positive.");
         }
         DecodeLimits decodeLimits = limits.limits(spec);
+        if (paths.isEmpty() && !follow.following()) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "Missing required parameter: 'PATH'");
+        }
+        FollowOptions.Sources followed = follow.sources(images);
         List<InputFile> files;
         try {
             files = InputFiles.expand(paths);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
-        if (files.isEmpty()) {
+        if (files.isEmpty() && !paths.isEmpty()) {
             throw new UserException("No files to ingest under " + String.join(", ", paths) + ".");
         }
         String target = topic != null ? topic : images ? Topics.IMAGES : Topics.CLIPS;
@@ -152,6 +163,17 @@ public final class IngestCommand implements Callable<Integer> {
                             files,
                             System.err,
                             !noProgress && io.bimm.flink.ingest.ProgressBar.onTerminal());
+            if (follow.following()) {
+                // Prints the summary line itself: Ctrl-C must not end the JVM before it.
+                report =
+                        follow.run(
+                                followed,
+                                settings,
+                                ingestor,
+                                !noProgress && io.bimm.flink.ingest.ProgressBar.onTerminal(),
+                                report);
+                return report.filesIngested() > 0 ? 0 : 1;
+            }
         }
         System.out.println(report.summaryLine());
         return report.filesIngested() > 0 ? 0 : 1;

@@ -141,7 +141,8 @@ public final class Ingestor implements AutoCloseable {
                         new ByteArraySerializer());
     }
 
-    static Properties producerProperties(Settings s) {
+    /** The producer's properties: idempotent, sized for one clip, the user's overrides on top. */
+    public static Properties producerProperties(Settings s) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -17,12 +17,12 @@ import io.bimm.schemas.DeadLetterReason;
  * one (16 x 16, two frames at stride 1), so this costs a demux and three decoded frames, not the
  * job's full decode. Not thread safe.
  */
-final class SegmentLimits implements AutoCloseable {
+public final class SegmentLimits implements AutoCloseable {
 
     private final DecodeLimits limits;
     private final ClipDecoder decoder;
 
-    SegmentLimits(DecodeLimits limits) {
+    public SegmentLimits(DecodeLimits limits) {
         this.limits = limits;
         DecodeOptions probe =
                 limits.applyTo(DecodeOptions.builder())
@@ -39,7 +39,7 @@ final class SegmentLimits implements AutoCloseable {
      * Rejects a whole file (or image) whose frames are larger than the limits, from its header,
      * before any segment is cut or pixel decoded.
      */
-    void checkFrameSize(int width, int height) throws IngestException {
+    public void checkFrameSize(int width, int height) throws IngestException {
         if (width > limits.maxWidth() || height > limits.maxHeight()) {
             throw new IngestException(
                     DeadLetterReason.LIMIT_EXCEEDED,
@@ -57,10 +57,22 @@ final class SegmentLimits implements AutoCloseable {
 
     /** Why the job would reject {@code segment}, or null when it passes every limit. */
     IngestReport.Rejection check(InputFile file, VideoSegmenter.Segment segment, String clipId) {
+        try {
+            require(segment, clipId);
+            return null;
+        } catch (IngestException e) {
+            return new IngestReport.Rejection(file.path(), e.reason(), e.getMessage());
+        }
+    }
+
+    /**
+     * Throws what the job would reject {@code segment} for (its size, frame count, header, first
+     * frames, decode time); the message starts with "segment N".
+     */
+    public void require(VideoSegmenter.Segment segment, String clipId) throws IngestException {
         byte[] data = segment.data();
         if (data.length > limits.maxBytes()) {
-            return new IngestReport.Rejection(
-                    file.path(),
+            throw new IngestException(
                     DeadLetterReason.OVER_SIZE,
                     "segment "
                             + segment.index()
@@ -71,36 +83,27 @@ final class SegmentLimits implements AutoCloseable {
                             + "-byte limit (prep.max-bytes)");
         }
         if (segment.frameCount() > limits.maxFrames()) {
-            return framesOver(file, segment, segment.frameCount() + " frames");
+            throw new IngestException(
+                    DeadLetterReason.LIMIT_EXCEEDED,
+                    "segment "
+                            + segment.index()
+                            + " has "
+                            + segment.frameCount()
+                            + " frames, over the limit of "
+                            + limits.maxFrames()
+                            + " (prep.max-frames); a shorter --segment-seconds may help");
         }
         try {
             decoder.decode(data, clipId, 0, 0);
-            return null;
         } catch (DecodeException e) {
-            return new IngestReport.Rejection(
-                    file.path(),
+            throw new IngestException(
                     e.reason(),
-                    "segment " + segment.index() + ": " + e.getMessage() + hint(e.reason()));
+                    "segment " + segment.index() + ": " + e.getMessage() + hint(e.reason()),
+                    e);
         } catch (RuntimeException e) {
-            return new IngestReport.Rejection(
-                    file.path(),
-                    DeadLetterReason.INTERNAL_ERROR,
-                    "segment " + segment.index() + ": " + e);
+            throw new IngestException(
+                    DeadLetterReason.INTERNAL_ERROR, "segment " + segment.index() + ": " + e, e);
         }
-    }
-
-    private IngestReport.Rejection framesOver(
-            InputFile file, VideoSegmenter.Segment segment, String count) {
-        return new IngestReport.Rejection(
-                file.path(),
-                DeadLetterReason.LIMIT_EXCEEDED,
-                "segment "
-                        + segment.index()
-                        + " has "
-                        + count
-                        + ", over the limit of "
-                        + limits.maxFrames()
-                        + " (prep.max-frames); a shorter --segment-seconds may help");
     }
 
     private static String hint(DeadLetterReason reason) {

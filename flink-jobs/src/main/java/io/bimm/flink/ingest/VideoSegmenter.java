@@ -203,9 +203,10 @@ public final class VideoSegmenter {
 
     /**
      * One Matroska segment: its video packets are kept (as references, no copy) until it is
-     * complete, so that missing decode timestamps can be derived from the presentation ones.
+     * complete, so that missing decode timestamps can be derived from the presentation ones. Also
+     * used by live sources ({@code ingest.live}), which cut the same way from a network stream.
      */
-    private static final class SegmentWriter {
+    public static final class SegmentWriter {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
         private final List<AVPacket> packets = new ArrayList<>();
         private final AVFormatContext input;
@@ -215,7 +216,7 @@ public final class VideoSegmenter {
         private long lastTs;
         private FFmpegFrameRecorder recorder;
 
-        SegmentWriter(AVFormatContext input, Probe probe, int index, long startTs) {
+        public SegmentWriter(AVFormatContext input, Probe probe, int index, long startTs) {
             this.input = input;
             this.probe = probe;
             this.index = index;
@@ -223,14 +224,14 @@ public final class VideoSegmenter {
             this.lastTs = startTs;
         }
 
-        void add(AVPacket pkt, long ts) {
+        public void add(AVPacket pkt, long ts) {
             if (ts != AV_NOPTS_VALUE && ts > lastTs) {
                 lastTs = ts;
             }
             packets.add(avcodec.av_packet_clone(pkt));
         }
 
-        Segment finish(long nextStartTs, double timeBase) throws FrameRecorder.Exception {
+        public Segment finish(long nextStartTs, double timeBase) throws FrameRecorder.Exception {
             SegmentTimestamps.fill(packets);
             recorder = new FFmpegFrameRecorder(out, probe.width(), probe.height(), 0);
             recorder.setFormat("matroska");
@@ -267,7 +268,7 @@ public final class VideoSegmenter {
             packets.clear();
         }
 
-        void abort() {
+        public void abort() {
             freePackets();
             if (recorder != null) {
                 try {
