@@ -96,9 +96,22 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         pictures =
                 ValidationPictures.open(
                         checkpoints.root(), config, options.getStage(), pending.all());
+        TrainingLog log =
+                TrainingLog.open(
+                        checkpoints.root(),
+                        trainer.trainer().getStep(),
+                        trainer.trainer().getSkippedSteps(),
+                        conf.get(TrainingLogOptions.LOG_EVERY));
         reporter =
                 new StepReporter(
-                        trainer, checkpoints, metrics, pictures, output, checkpointEvery, maxSteps);
+                        trainer,
+                        checkpoints,
+                        metrics,
+                        pictures,
+                        log,
+                        output,
+                        checkpointEvery,
+                        maxSteps);
         // Full batches restored from state train now, not when the next sample arrives.
         startStep();
     }
@@ -204,10 +217,9 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
     @Override
     public void close() throws Exception {
         closed = true;
-        try {
-            if (trainer != null) {
-                trainer.close();
-            }
+        try (AutoCloseable t = trainer;
+                AutoCloseable r = reporter) {
+            // the reporter (log, loss curves) closes first, then the trainer
         } finally {
             super.close();
         }
