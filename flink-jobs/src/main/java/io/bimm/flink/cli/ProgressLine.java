@@ -97,8 +97,7 @@ final class ProgressLine {
         if (s.maxSteps() > 0 && s.step() < s.maxSteps() && Double.isFinite(sps)) {
             b.append("  ETA ").append(duration(Math.round((s.maxSteps() - s.step()) * sps)));
         }
-        b.append("  ").append(s.checkpoints());
-        b.append(s.checkpoints() == 1 ? " checkpoint" : " checkpoints");
+        b.append("  ").append(checkpoints(s.checkpoints()));
         return b.toString();
     }
 
@@ -107,7 +106,7 @@ final class ProgressLine {
         return "starting: waiting for the first training step ("
                 + duration(elapsedSeconds)
                 + ")"
-                + (checkpoints > 0 ? "  " + checkpoints + " checkpoints" : "");
+                + (checkpoints > 0 ? "  " + checkpoints(checkpoints) : "");
     }
 
     /** {@code text} redrawn in place: carriage return, cut to the width, clear to the end. */
@@ -119,6 +118,10 @@ final class ProgressLine {
     /** {@code text} as a line of its own, after the time of day. */
     static String plain(LocalTime time, String text) {
         return CLOCK.format(time) + " " + text + "\n";
+    }
+
+    private static String checkpoints(int n) {
+        return n + (n == 1 ? " checkpoint" : " checkpoints");
     }
 
     /** {@code ventral_gabor} as {@code v.gabor}. */

@@ -118,6 +118,7 @@ public final class LossCurvesChart {
         style(chart);
         chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         chart.getStyler().putYAxisGroupDecimalPatternMap(0, "0.0E0");
+        chart.getStyler().putYAxisGroupDecimalPatternMap(1, "#,##0.##");
         chart.setYAxisGroupTitle(1, "samples/s");
         if (curves.lr().size() > 0) {
             line(chart, "learning rate", curves.lr(), COLORS[1], 1.6f);

@@ -5,6 +5,7 @@ import io.bimm.model.train.StepResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
@@ -35,15 +36,22 @@ final class StepReporter implements AutoCloseable {
             SinkCheckpoints checkpoints,
             SinkMetrics metrics,
             ValidationPictures pictures,
-            TrainingLog log,
+            int logEvery,
             Output<StreamRecord<Long>> output,
             int checkpointEvery,
-            long maxSteps) {
+            long maxSteps)
+            throws IOException {
         this.trainer = trainer;
         this.checkpoints = checkpoints;
         this.metrics = metrics;
         this.pictures = pictures;
-        this.log = log;
+        // At the state the trainer starts from: restored, or fresh.
+        this.log =
+                TrainingLog.open(
+                        checkpoints.root(),
+                        trainer.trainer().getStep(),
+                        trainer.trainer().getSkippedSteps(),
+                        logEvery);
         this.curves = new LossCurvesWriter(checkpoints.root());
         this.output = output;
         this.checkpointEvery = checkpointEvery;
@@ -105,7 +113,7 @@ final class StepReporter implements AutoCloseable {
         var t = trainer.trainer();
         return new TrainingLogEntry(
                 r.step(),
-                Instant.now(),
+                Instant.now().truncatedTo(ChronoUnit.MILLIS),
                 t.getSamplesSeen(),
                 r.losses(),
                 r.total(),

@@ -96,19 +96,13 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         pictures =
                 ValidationPictures.open(
                         checkpoints.root(), config, options.getStage(), pending.all());
-        TrainingLog log =
-                TrainingLog.open(
-                        checkpoints.root(),
-                        trainer.trainer().getStep(),
-                        trainer.trainer().getSkippedSteps(),
-                        conf.get(TrainingLogOptions.LOG_EVERY));
         reporter =
                 new StepReporter(
                         trainer,
                         checkpoints,
                         metrics,
                         pictures,
-                        log,
+                        conf.get(TrainingLogOptions.LOG_EVERY),
                         output,
                         checkpointEvery,
                         maxSteps);
