@@ -78,7 +78,8 @@ final class ProgressLine {
         if (s.maxSteps() > 0) {
             b.append('/').append(s.maxSteps());
         }
-        b.append("  ").append(number("%.1f", s.samplesPerSecond())).append(" samples/s");
+        double rate = s.samplesPerSecond();
+        b.append("  ").append(number(rate < 10 ? "%.2f" : "%.1f", rate)).append(" samples/s");
         b.append("  wait ").append(number("%.0f", 100 * s.dataWaitShare())).append('%');
         b.append("  loss ").append(number("%.4g", s.total()));
         if (!s.losses().isEmpty()) {

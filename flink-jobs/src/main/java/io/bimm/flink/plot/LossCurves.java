@@ -19,8 +19,8 @@ import java.util.Set;
  * @param lr learning rate per step
  * @param samplesPerSecond samples trained per second of the trainer's cycle (step time plus data
  *     wait): restarts and pauses between steps do not count
- * @param logScale whether the loss axis is logarithmic: every loss positive and the largest at
- *     least {@link #LOG_SCALE_RATIO} times the smallest
+ * @param logScale whether the loss axis is logarithmic: every loss positive and one of them falling
+ *     or rising by a factor of at least {@link #LOG_SCALE_RATIO} over the run
  */
 public record LossCurves(
         Map<String, Series> losses,
@@ -32,7 +32,7 @@ public record LossCurves(
     /** Most points per series. */
     public static final int MAX_POINTS = 2000;
 
-    /** Range of the losses from which their axis is logarithmic. */
+    /** Change of one loss over the run from which the axis is logarithmic. */
     public static final double LOG_SCALE_RATIO = 10;
 
     /** Name of the total loss's series. */
@@ -58,9 +58,11 @@ public record LossCurves(
         kept.forEach(e -> names.addAll(e.losses().keySet()));
         Map<String, Series> losses = new LinkedHashMap<>();
         Map<String, Series> smoothed = new LinkedHashMap<>();
-        double min = Double.POSITIVE_INFINITY;
-        double max = 0;
+        boolean positive = true;
+        double range = 1;
         for (String name : names) {
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
             List<double[]> points = new ArrayList<>();
             for (TrainingLogEntry e : kept) {
                 Float v = name.equals(TOTAL) ? Float.valueOf(e.total()) : e.losses().get(name);
@@ -69,6 +71,10 @@ public record LossCurves(
                     min = Math.min(min, v);
                     max = Math.max(max, v);
                 }
+            }
+            positive &= points.isEmpty() || min > 0;
+            if (min > 0) {
+                range = Math.max(range, max / min);
             }
             Series raw = downsample(points);
             losses.put(name, raw);
@@ -87,7 +93,7 @@ public record LossCurves(
             }
             prev = e;
         }
-        boolean log = !kept.isEmpty() && min > 0 && max >= LOG_SCALE_RATIO * min;
+        boolean log = !kept.isEmpty() && positive && range >= LOG_SCALE_RATIO;
         return new LossCurves(losses, smoothed, downsample(lr), downsample(rate), log);
     }
 

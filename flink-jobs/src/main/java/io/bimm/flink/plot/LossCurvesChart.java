@@ -92,6 +92,7 @@ public final class LossCurvesChart {
                         .build();
         style(chart);
         chart.getStyler().setYAxisLogarithmic(curves.logScale());
+        chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
         int i = 0;
         for (Map.Entry<String, LossCurves.Series> e : curves.losses().entrySet()) {
             LossCurves.Series raw = e.getValue();

@@ -57,7 +57,7 @@ class ProgressLineTest {
         String text = ProgressLine.text(ProgressLine.stats(window(), 20, 1));
         assertThat(text)
                 .isEqualTo(
-                        "step 14/20  3.2 samples/s  wait 25%  loss 1.662 (v.gabor 0.412 d.motion"
+                        "step 14/20  3.20 samples/s  wait 25%  loss 1.662 (v.gabor 0.412 d.motion"
                                 + " 1.25)  lr 3.0e-05  1.25 s/step  ETA 0:08  1 checkpoint");
         // Without --max-steps: no limit, no ETA.
         assertThat(ProgressLine.text(ProgressLine.stats(window(), 0, 3)))

@@ -74,7 +74,7 @@ class LossCurvesTest {
         assertThat(c.lr().values()[29]).isCloseTo(0.03, within(1e-12));
         // 4 samples per step in 400 ms of step time and 100 ms of data wait: 8 samples/s.
         assertThat(c.samplesPerSecond().values()).hasSize(29).containsOnly(8.0);
-        // rgb goes from 10 to 0.33: the losses span more than a factor 10.
+        // rgb falls from 10 to 0.33, by more than a factor 10: a log scale.
         assertThat(c.logScale()).isTrue();
     }
 
@@ -108,6 +108,7 @@ class LossCurvesTest {
         assertThat(rgb.size()).isEqualTo(LossCurves.MAX_POINTS);
         assertThat(rgb.steps()[0]).isEqualTo(1.5);
         assertThat(rgb.values()).containsOnly(2.0);
+        // The total (4) is 4 times motion (1), but no loss changes tenfold: a linear scale.
         assertThat(c.logScale()).isFalse();
     }
 
