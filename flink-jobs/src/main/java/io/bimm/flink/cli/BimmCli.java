@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             FinetuneCommand.class,
             GenDatasetCommand.class,
             EvalCommand.class,
+            PlotCommand.class,
         })
 public final class BimmCli implements Runnable {
 

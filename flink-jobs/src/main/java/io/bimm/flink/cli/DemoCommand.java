@@ -78,6 +78,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Mixin DashboardOptions dashboard = new DashboardOptions();
 
+    @Mixin ProgressOptions progress = new ProgressOptions();
+
     @Override
     public Integer call() throws Exception {
         Path videoDir = videos != null ? videos : defaultVideos();
@@ -107,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
             dashboard.applyTo(conf);
             // A demo's broker is new each time: its savepoints would point at offsets of a broker
             // that is gone, so every demo starts fresh.
-            LocalTraining.Result r = local.train(conf, port, System.out);
+            LocalTraining.Result r = local.train(conf, port, progress);
             System.out.println(
                     "demo: trained "
                             + r.job().steps()

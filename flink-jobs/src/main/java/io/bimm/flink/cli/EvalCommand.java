@@ -145,6 +145,8 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Mixin DashboardOptions dashboard = new DashboardOptions();
 
+    @Mixin ProgressOptions progressLine = new ProgressOptions();
+
     @Override
     public Integer call() throws Exception {
         if (steps <= 0 || batchSize <= 0 || probeEpochs <= 0) {
@@ -316,7 +318,7 @@ public final class EvalCommand implements Callable<Integer> {
             Configuration conf = jobConf();
             conf.set(TrainJobOptions.CHECKPOINT_DIR, ckptRoot.toString());
             dashboard.applyTo(conf);
-            LocalTraining.Result r = local.train(conf, port, System.out);
+            LocalTraining.Result r = local.train(conf, port, progressLine);
             System.out.println(
                     "pretrained "
                             + r.job().steps()

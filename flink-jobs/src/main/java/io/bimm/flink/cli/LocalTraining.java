@@ -9,7 +9,7 @@ import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
 import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
-import java.io.PrintStream;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
@@ -60,22 +60,28 @@ final class LocalTraining implements AutoCloseable {
 
     /**
      * Runs the training job of {@code conf} (its broker set to this one) from scratch, with the
-     * dashboard on {@code port}. The clips are produced again as epochs for the job's consumer
-     * group, all the epochs of {@code train.max-steps} at once when it is set.
+     * dashboard on {@code port} and the {@code progress} line on stderr; the runner's lines go to
+     * {@code System.out}. The clips are produced again as epochs for the job's consumer group, all
+     * the epochs of {@code train.max-steps} at once when it is set.
      */
-    Result train(Configuration conf, int port, PrintStream out) throws Exception {
+    Result train(Configuration conf, int port, ProgressOptions progress) throws Exception {
         conf.set(TrainJobOptions.BOOTSTRAP, kafka.bootstrapServers());
         int batch = conf.get(TrainJobOptions.BATCH_SIZE);
         try (EpochFeeder feeder =
-                new EpochFeeder(
-                                clips,
-                                kafka.bootstrapServers(),
-                                Topics.CLIPS,
-                                conf.get(TrainJobOptions.GROUP_ID),
-                                Math.max(clips.size(), 3L * batch))
-                        .ahead(conf.get(TrainJobOptions.MAX_STEPS) * batch)
-                        .start()) {
-            TrainRunner.Result r = TrainRunner.run(conf, true, null, port, out);
+                        new EpochFeeder(
+                                        clips,
+                                        kafka.bootstrapServers(),
+                                        Topics.CLIPS,
+                                        conf.get(TrainJobOptions.GROUP_ID),
+                                        Math.max(clips.size(), 3L * batch))
+                                .ahead(conf.get(TrainJobOptions.MAX_STEPS) * batch)
+                                .start();
+                ProgressWatcher watcher =
+                        ProgressWatcher.start(
+                                progress,
+                                Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)),
+                                conf.get(TrainJobOptions.MAX_STEPS))) {
+            TrainRunner.Result r = TrainRunner.run(conf, true, null, port, System.out);
             return new Result(r, feeder.epochs());
         }
     }

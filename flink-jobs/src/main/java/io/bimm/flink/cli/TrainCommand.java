@@ -2,6 +2,7 @@ package io.bimm.flink.cli;
 
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
+import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -97,6 +98,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
 
+    @Mixin ProgressOptions progress = new ProgressOptions();
+
     @Option(
             names = "--fresh",
             description = "Do not resume from the newest savepoint in --checkpoint-dir.")
@@ -185,7 +188,11 @@ public final class TrainCommand implements Callable<Integer> {
         kafkaClient.checkCredentials(
                 conf.get(TrainJobOptions.BOOTSTRAP), conf.get(TrainJobOptions.KAFKA_CLIENT));
         TrainRunner.Result r;
-        try {
+        try (ProgressWatcher watcher =
+                ProgressWatcher.start(
+                        progress,
+                        Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)),
+                        conf.get(TrainJobOptions.MAX_STEPS))) {
             r = TrainRunner.run(conf, fresh, jobManager, port, System.out);
         } catch (IllegalArgumentException | TrainRunner.JobFailedException e) {
             throw new UserException(e.getMessage(), e);

@@ -85,6 +85,11 @@ final class SinkMetrics {
         }
     }
 
+    /** How long the latest step waited for its batch. */
+    long lastDataWaitMillis() {
+        return lastDataWaitMillis;
+    }
+
     /** The latest step's result, or null before the first. */
     StepResult last() {
         return last;

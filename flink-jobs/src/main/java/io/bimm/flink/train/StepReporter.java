@@ -4,18 +4,20 @@ import com.google.gson.JsonObject;
 import io.bimm.model.train.StepResult;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the training sink does with a finished step, on the task thread: metrics, its step number
- * downstream, and every {@code train.checkpoint-every} steps and at {@code train.max-steps} a model
- * checkpoint with reconstruction pictures. A step the NaN/Inf guard skipped made no update: it is
- * counted and logged, nothing else.
+ * What the training sink does with a finished step, on the task thread: metrics, a line of the
+ * {@link TrainingLog}, its step number downstream, and every {@code train.checkpoint-every} steps
+ * and at {@code train.max-steps} a model checkpoint with reconstruction pictures and loss curves. A
+ * step the NaN/Inf guard skipped made no update: it is counted and logged, nothing else.
  */
-final class StepReporter {
+final class StepReporter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StepReporter.class);
 
@@ -23,6 +25,8 @@ final class StepReporter {
     private final SinkCheckpoints checkpoints;
     private final SinkMetrics metrics;
     private final ValidationPictures pictures;
+    private final TrainingLog log;
+    private final LossCurvesWriter curves;
     private final Output<StreamRecord<Long>> output;
     private final int checkpointEvery;
     private final long maxSteps;
@@ -32,13 +36,23 @@ final class StepReporter {
             SinkCheckpoints checkpoints,
             SinkMetrics metrics,
             ValidationPictures pictures,
+            int logEvery,
             Output<StreamRecord<Long>> output,
             int checkpointEvery,
-            long maxSteps) {
+            long maxSteps)
+            throws IOException {
         this.trainer = trainer;
         this.checkpoints = checkpoints;
         this.metrics = metrics;
         this.pictures = pictures;
+        // At the state the trainer starts from: restored, or fresh.
+        this.log =
+                TrainingLog.open(
+                        checkpoints.root(),
+                        trainer.trainer().getStep(),
+                        trainer.trainer().getSkippedSteps(),
+                        logEvery);
+        this.curves = new LossCurvesWriter(checkpoints.root());
         this.output = output;
         this.checkpointEvery = checkpointEvery;
         this.maxSteps = maxSteps;
@@ -51,6 +65,9 @@ final class StepReporter {
         }
         StepResult r = step.result();
         metrics.stepDone(r, step.millis());
+        if (log.wants(r.step(), r.skipped())) {
+            log.append(entry(r, step.millis()));
+        }
         if (r.skipped()) {
             LOG.warn(
                     "Update after step {} skipped by the NaN/Inf guard: loss {}, gradient norm {},"
@@ -88,6 +105,25 @@ final class StepReporter {
         if (pictures != null) {
             pictures.picture(trainer, dir);
         }
+        curves.write(dir);
+    }
+
+    /** The log line of {@code r}; the step is over and the next not started: counters are its. */
+    private TrainingLogEntry entry(StepResult r, long millis) {
+        var t = trainer.trainer();
+        return new TrainingLogEntry(
+                r.step(),
+                Instant.now().truncatedTo(ChronoUnit.MILLIS),
+                t.getSamplesSeen(),
+                r.losses(),
+                r.total(),
+                r.lr(),
+                r.gradNorm(),
+                millis,
+                metrics.lastDataWaitMillis(),
+                t.deviceMemoryMb(),
+                r.skipped(),
+                t.getSkippedSteps());
     }
 
     /** Writes the trainer's state as a model checkpoint (timed, failures counted). */
@@ -111,6 +147,8 @@ final class StepReporter {
      */
     void snapshot(long id, boolean savepoint, SinkState state, SampleBuffer pending)
             throws Exception {
+        // The log's lines up to this state are durable before a pointer to it is.
+        log.sync();
         Path dir;
         try {
             dir = checkpoint(metrics.last());
@@ -138,5 +176,15 @@ final class StepReporter {
                 pending.recordsCovered(trainer.trainer().getSamplesSeen() + skipped));
         p.addProperty("flink_checkpoint_id", id);
         checkpoints.writeProgress(p);
+    }
+
+    /** Finishes the loss curves being drawn and closes the log. */
+    @Override
+    public void close() throws Exception {
+        try {
+            curves.close();
+        } finally {
+            log.close();
+        }
     }
 }

@@ -164,7 +164,8 @@ public final class TrainJob {
                             .setExternalResource("gpu", gpus)
                             .build());
         }
-        steps.sinkTo(new DiscardingSink<>()).name("steps").setParallelism(1);
+        // No sink after the training sink: a chained one was named after the whole chain ("Source:
+        // kafka-clips -> ... -> steps: Writer"), past Flink's 80 characters for operator names.
         addDeadLetters(clips, samples, conf);
         return steps;
     }

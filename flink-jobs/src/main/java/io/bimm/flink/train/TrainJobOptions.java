@@ -260,6 +260,7 @@ public final class TrainJobOptions {
             CHECKPOINT_KEEP,
             FLINK_CHECKPOINT_INTERVAL,
             MAX_STEPS,
+            TrainingLogOptions.LOG_EVERY,
             BASE_LR,
             WARMUP_STEPS,
             HORIZON_STEPS,

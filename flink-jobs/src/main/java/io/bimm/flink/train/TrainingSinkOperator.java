@@ -91,7 +91,14 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         checkpoints.root(), config, options.getStage(), pending.all());
         reporter =
                 new StepReporter(
-                        trainer, checkpoints, metrics, pictures, output, checkpointEvery, maxSteps);
+                        trainer,
+                        checkpoints,
+                        metrics,
+                        pictures,
+                        conf.get(TrainingLogOptions.LOG_EVERY),
+                        output,
+                        checkpointEvery,
+                        maxSteps);
         // Full batches restored from state train now, not when the next sample arrives.
         startStep();
     }
@@ -197,10 +204,9 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
     @Override
     public void close() throws Exception {
         closed = true;
-        try {
-            if (trainer != null) {
-                trainer.close();
-            }
+        try (AutoCloseable t = trainer;
+                AutoCloseable r = reporter) {
+            // the reporter (log, loss curves) closes first, then the trainer
         } finally {
             super.close();
         }

@@ -7,8 +7,11 @@ import com.google.gson.JsonParser;
 import io.bimm.flink.dataset.MotionClass;
 import io.bimm.flink.dataset.MotionDataset;
 import io.bimm.flink.ingest.TestVideos;
+import io.bimm.flink.plot.LossCurvesChart;
 import io.bimm.flink.testutil.Cli;
 import io.bimm.flink.testutil.Cli.Run;
+import io.bimm.flink.train.TrainingLog;
+import io.bimm.flink.train.TrainingLogEntry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -55,6 +58,18 @@ class LocalRunsITCase {
                                 + " checkpoint .*step-000000000004");
         assertThat(checkpoints.resolve("step-000000000004").resolve("manifest.json"))
                 .isRegularFile();
+        // What a user watching the run finds: the log of every step, the curves with the final
+        // checkpoint, and (stderr not a terminal) the progress line printed plain at the end.
+        assertThat(TrainingLog.read(checkpoints.resolve(TrainingLog.FILE)))
+                .extracting(TrainingLogEntry::step)
+                .containsExactly(1L, 2L, 3L, 4L);
+        assertThat(checkpoints.resolve("step-000000000004").resolve(LossCurvesChart.FILE))
+                .isRegularFile();
+        assertThat(run.err())
+                .containsPattern(
+                        "(?m)^\\d\\d:\\d\\d:\\d\\d step 4/4  .* samples/s  wait \\d+%  loss ")
+                .doesNotContain("\r");
+        assertThat(run.out()).doesNotContain("checkpoint step=");
     }
 
     @Test

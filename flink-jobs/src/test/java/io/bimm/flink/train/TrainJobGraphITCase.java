@@ -73,6 +73,17 @@ class TrainJobGraphITCase {
     }
 
     @Test
+    void chainedNamesStayWithinFlinksLimitForOperatorNames() {
+        // Parallelism 1 chains everything from the reader to the training sink (the demo's job).
+        // A sink writer chained after it took the chain's name as its operator name ("Source:
+        // kafka-clips -> ... -> steps: Writer"), which Flink cut at 80 characters with a warning.
+        for (String v : vertices(conf("clips4", 1, "auto"))) {
+            String name = v.substring(0, v.lastIndexOf(" ("));
+            assertTrue(name.length() <= 80, name);
+        }
+    }
+
+    @Test
     void evenPartitionsChainTheReadersToThePreprocessing() {
         Configuration conf = conf("clips4", 2, "auto");
         assertFalse(TrainJob.rebalance(conf, kafka.bootstrapServers(), "clips4", 2));

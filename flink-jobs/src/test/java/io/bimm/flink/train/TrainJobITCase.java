@@ -10,6 +10,7 @@ import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.ingest.TestVideos;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.plot.LossCurvesChart;
 import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.testutil.CupClips;
 import io.bimm.flink.testutil.DeadLetterTopic;
@@ -31,6 +32,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -123,6 +125,19 @@ class TrainJobITCase {
                     .containsExactlyInAnyOrder(Checkpoints.PARAMS, Checkpoints.OPTIMIZER);
             assertThat(ckpt.resolve("latest").toRealPath()).isEqualTo(step2.toRealPath());
             assertThat(out1.toString(StandardCharsets.UTF_8)).contains("checkpoint " + step2);
+            // The training log, a line per step, and the loss curves beside the pictures.
+            Path logFile = ckpt.resolve(TrainingLog.FILE);
+            assertThat(TrainingLog.read(logFile))
+                    .extracting(TrainingLogEntry::step)
+                    .containsExactly(1L, 2L);
+            assertThat(step2.resolve(LossCurvesChart.FILE)).isRegularFile();
+            // What a crash after step 3 of an attempt that is then restored to step 2 leaves: a
+            // line past the restored state, and a line torn mid-write. The restore drops both.
+            TrainingLogEntry abandoned =
+                    new TrainingLogEntry(
+                            3, Instant.now(), 6, Map.of(), 42f, 0, 0, 0, 0, -1, false, 0);
+            Files.writeString(
+                    logFile, abandoned.toJson() + "\n{\"step\":4,\"ti", StandardOpenOption.APPEND);
 
             Set<String> seen = metrics.get();
             assertThat(seen)
@@ -157,6 +172,14 @@ class TrainJobITCase {
             assertThat(r2.steps()).isEqualTo(4);
             JsonObject m4 = manifest(ckpt.resolve("step-000000000004"));
             assertThat(m4.get("samples_seen").getAsLong()).isEqualTo(8);
+            // The log continues at the restored step: the model's history, each step once.
+            List<TrainingLogEntry> log = TrainingLog.read(logFile);
+            assertThat(log).extracting(TrainingLogEntry::step).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(log).extracting(TrainingLogEntry::total).doesNotContain(42f);
+            assertThat(log.get(3).samplesSeen()).isEqualTo(8);
+            assertThat(Files.readAllLines(logFile)).hasSize(4);
+            assertThat(ckpt.resolve("step-000000000004").resolve(LossCurvesChart.FILE))
+                    .isRegularFile();
             // Reconstruction pictures with each user-facing checkpoint, of one validation sample
             // kept across the restart: same masked input, predictions that moved with training.
             Path step4 = ckpt.resolve("step-000000000004");
