@@ -109,7 +109,8 @@ final class StepReporter {
      * progress.json}. A failed write fails the job over to the last completed Flink checkpoint,
      * whose model checkpoint is untouched: progress since then is trained again, never half-saved.
      */
-    void snapshot(long id, boolean savepoint, SinkState state, SampleBuffer pending)
+    void snapshot(
+            long id, boolean savepoint, SinkState state, SampleBuffer pending, SourceCounts sources)
             throws Exception {
         Path dir;
         try {
@@ -125,11 +126,13 @@ final class StepReporter {
             throw e;
         }
         JsonObject p = SinkCheckpoints.pointer(dir, trainer.trainer().getStep());
+        sources.addTo(p);
         state.update(p, pending.all());
         checkpoints.taken(id, dir, savepoint);
         p.addProperty("samples_seen", trainer.trainer().getSamplesSeen());
         p.addProperty("pending_samples", pending.size());
         p.addProperty("flink_checkpoint_id", id);
+        p.add("topics", sources.topics(pending.all()));
         checkpoints.writeProgress(p);
     }
 }
