@@ -106,6 +106,12 @@ class ImageTrainingITCase {
             assertThat(trained(p2, Topics.IMAGES)).isEqualTo(IMAGES);
             assertThat(pending(p2, Topics.IMAGES)).isZero();
             assertThat(p2.get("samples_seen").getAsLong()).isEqualTo(IMAGES);
+            // The reconstruction pictures show an image (its sample has no dorsal part).
+            assertThat(
+                            tmp.resolve("ventral")
+                                    .resolve("step-000000000003")
+                                    .resolve(ReconstructionPictures.VENTRAL))
+                    .isRegularFile();
 
             // Each hostile image is exactly one dead letter, with its reason.
             Map<String, String> reasons = new HashMap<>();
