@@ -17,7 +17,9 @@ public enum DeadLetterReason {
     /** Width, height, frame count or decode time exceeds a configured limit. */
     LIMIT_EXCEEDED,
     /** An unexpected failure while processing; the message holds the detail. */
-    INTERNAL_ERROR;
+    INTERNAL_ERROR,
+    /** A record of the images topic that is not a JPEG or PNG image. */
+    NOT_IMAGE;
 
     /** The code as written into {@link DeadLetter#getReasonCode()}. */
     public String code() {

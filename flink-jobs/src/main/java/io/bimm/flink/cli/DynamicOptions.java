@@ -2,6 +2,7 @@ package io.bimm.flink.cli;
 
 import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.sample.PrepConfigOptions;
+import io.bimm.flink.train.ImageOptions;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainingLogOptions;
 import java.lang.reflect.Field;
@@ -48,6 +49,7 @@ public final class DynamicOptions {
             List.of(
                     TrainJobOptions.class,
                     TrainingLogOptions.class,
+                    ImageOptions.class,
                     PrepConfigOptions.class,
                     FaultOptions.class);
 

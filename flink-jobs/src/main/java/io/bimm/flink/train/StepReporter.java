@@ -145,7 +145,8 @@ final class StepReporter implements AutoCloseable {
      * progress.json}. A failed write fails the job over to the last completed Flink checkpoint,
      * whose model checkpoint is untouched: progress since then is trained again, never half-saved.
      */
-    void snapshot(long id, boolean savepoint, SinkState state, SampleBuffer pending)
+    void snapshot(
+            long id, boolean savepoint, SinkState state, SampleBuffer pending, SourceCounts sources)
             throws Exception {
         // The log's lines up to this state are durable before a pointer to it is.
         log.sync();
@@ -163,6 +164,7 @@ final class StepReporter implements AutoCloseable {
             throw e;
         }
         JsonObject p = SinkCheckpoints.pointer(dir, trainer.trainer().getStep());
+        sources.addTo(p);
         state.update(p, pending.all());
         checkpoints.taken(id, dir, savepoint);
         p.addProperty("samples_seen", trainer.trainer().getSamplesSeen());
@@ -175,6 +177,7 @@ final class StepReporter implements AutoCloseable {
                 "records_covered",
                 pending.recordsCovered(trainer.trainer().getSamplesSeen() + skipped));
         p.addProperty("flink_checkpoint_id", id);
+        p.add("topics", sources.topics(pending.all()));
         checkpoints.writeProgress(p);
     }
 

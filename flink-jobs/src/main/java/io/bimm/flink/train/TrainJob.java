@@ -5,6 +5,7 @@ import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.job.ClipSources;
 import io.bimm.flink.job.DeadLetters;
 import io.bimm.flink.job.DecodeClipFunction;
+import io.bimm.flink.job.ImageSources;
 import io.bimm.flink.job.KafkaRecord;
 import io.bimm.flink.kafka.TopicAdmin;
 import io.bimm.flink.sample.PrepConfigOptions;
@@ -14,6 +15,7 @@ import io.bimm.flink.sample.TrainingSample;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.Stage;
 import io.bimm.model.train.TrainOptions;
+import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.VideoClip;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -94,6 +96,12 @@ public final class TrainJob {
         int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
         String clipsTopic = conf.get(TrainJobOptions.CLIPS_TOPIC);
         Properties client = kafkaClient(conf);
+        if (ImageSources.ventralSource(conf, client) == ImageSources.VentralSource.IMAGES) {
+            // --stage ventral on images (docs/images.md): the clips topic is not read.
+            SingleOutputStreamOperator<TrainingSample> images =
+                    ImageSources.samples(env, conf, prepOptions(conf, model), client);
+            return addSink(images, images.getSideOutput(DeadLetters.TAG), conf, checkpointDir);
+        }
         boolean rebalance = rebalance(conf, bootstrap, clipsTopic, prepParallelism);
         SingleOutputStreamOperator<KafkaRecord> records =
                 env.fromSource(
@@ -122,12 +130,31 @@ public final class TrainJob {
                         .uid("prepare-sample")
                         .name("decode-targets-mask")
                         .setParallelism(prepParallelism);
+        return addSink(
+                samples,
+                clips.getSideOutput(DeadLetters.TAG)
+                        .union(samples.getSideOutput(PrepareSampleFunction.DEAD_LETTERS)),
+                conf,
+                checkpointDir);
+    }
+
+    /**
+     * Adds the training sink (or, with {@code prep.only}, a discarding one) behind {@code samples},
+     * and the dead-letter sink behind {@code deadLetters}; returns the trained step numbers (null
+     * with {@code prep.only}).
+     */
+    private static DataStream<Long> addSink(
+            SingleOutputStreamOperator<TrainingSample> samples,
+            DataStream<DeadLetter> deadLetters,
+            Configuration conf,
+            Path checkpointDir) {
+        int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
         if (conf.get(TrainJobOptions.PREP_ONLY)) {
             // Chained to each preprocessing instance: what is measured is the preprocessing.
             samples.sinkTo(new DiscardingSink<>())
                     .name("prep-only")
                     .setParallelism(prepParallelism);
-            addDeadLetters(clips, samples, conf);
+            addDeadLetters(deadLetters, conf);
             return null;
         }
         DataStream<TrainingSample> toTrain = samples;
@@ -166,7 +193,7 @@ public final class TrainJob {
         }
         // No sink after the training sink: a chained one was named after the whole chain ("Source:
         // kafka-clips -> ... -> steps: Writer"), past Flink's 80 characters for operator names.
-        addDeadLetters(clips, samples, conf);
+        addDeadLetters(deadLetters, conf);
         return steps;
     }
 
@@ -208,13 +235,9 @@ public final class TrainJob {
         return p;
     }
 
-    private static void addDeadLetters(
-            SingleOutputStreamOperator<VideoClip> clips,
-            SingleOutputStreamOperator<TrainingSample> samples,
-            Configuration conf) {
+    private static void addDeadLetters(DataStream<DeadLetter> deadLetters, Configuration conf) {
         String bootstrap = conf.get(TrainJobOptions.BOOTSTRAP);
-        clips.getSideOutput(DeadLetters.TAG)
-                .union(samples.getSideOutput(PrepareSampleFunction.DEAD_LETTERS))
+        deadLetters
                 .sinkTo(
                         DeadLetters.sink(
                                 bootstrap,

@@ -241,17 +241,20 @@ public final class TrainJobOptions {
 
     /**
      * Every option {@code bimm train} accepts, in the order {@code bimm train --help} lists them:
-     * this class's, and those of {@link PrepConfigOptions} and {@link FaultOptions} the job reads.
+     * this class's, and those of {@link ImageOptions}, {@link PrepConfigOptions} and {@link
+     * FaultOptions} the job reads.
      */
     public static ConfigOption<?>[] all() {
         return new ConfigOption<?>[] {
             BOOTSTRAP,
             CLIPS_TOPIC,
+            ImageOptions.IMAGES_TOPIC,
             DEADLETTER_TOPIC,
             GROUP_ID,
             KAFKA_CLIENT,
             PRESET,
             STAGE,
+            ImageOptions.IMAGE_SHARE,
             INIT_FROM,
             DEVICE,
             BATCH_SIZE,

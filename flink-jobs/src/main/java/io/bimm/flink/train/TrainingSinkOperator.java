@@ -45,6 +45,7 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
     private transient ValidationPictures pictures;
     private transient StepReporter reporter;
     private transient SinkState state;
+    private transient SourceCounts sources;
     private transient boolean savepoint;
     private transient boolean closed;
 
@@ -72,8 +73,12 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         conf.get(PrepConfigOptions.REPEATED_SAMPLING));
         trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
         state = SinkState.register(ctx.getOperatorStateStore());
+        sources =
+                new SourceCounts(
+                        conf.get(TrainJobOptions.CLIPS_TOPIC), conf.get(ImageOptions.IMAGES_TOPIC));
         if (ctx.isRestored()) {
             state.restoreInto(trainer, checkpoints, pending);
+            sources.restore(state.pointers(), trainer.trainer().getSamplesSeen());
         } else if (!conf.getOptional(TrainJobOptions.INIT_FROM).orElse("").isBlank()) {
             checkpoints.initFrom(trainer, conf.get(TrainJobOptions.INIT_FROM));
         }
@@ -146,6 +151,7 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         ? nextBatch
                         : SampleBatches.of(config, options.getStage(), pending.peekBatch());
         nextBatch = null;
+        sources.started(pending.peekBatch());
         pending.dropBatch();
         metrics.stepStarted(batch.size());
         trainer.start(
@@ -157,8 +163,16 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         if (closed) {
             return;
         }
-        reporter.report(trainer.take(step));
+        report(trainer.take(step));
         startStep();
+    }
+
+    /** Reports a finished step (null: none), counting its samples per source topic. */
+    private void report(AsyncTrainer.Step step) {
+        if (step != null) {
+            sources.finished(!step.result().skipped());
+        }
+        reporter.report(step);
     }
 
     @Override
@@ -177,14 +191,14 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         super.prepareSnapshotPreBarrier(checkpointId);
         // The step in flight belongs to samples already taken from the buffer: finish it, and
         // send its step number, before the barrier.
-        reporter.report(trainer.awaitInFlight());
+        report(trainer.awaitInFlight());
     }
 
     @Override
     public void snapshotState(StateSnapshotContext ctx) throws Exception {
         super.snapshotState(ctx);
-        reporter.report(trainer.awaitInFlight()); // none, after prepareSnapshotPreBarrier
-        reporter.snapshot(ctx.getCheckpointId(), savepoint, state, pending);
+        report(trainer.awaitInFlight()); // none, after prepareSnapshotPreBarrier
+        reporter.snapshot(ctx.getCheckpointId(), savepoint, state, pending, sources);
         // A batch may have waited for the step finished here: start it after the barrier.
         mailbox.execute(this::startStep, "bimm start waiting batch");
     }

@@ -138,7 +138,8 @@ final class ValidationPictures {
 
     private boolean fits(TrainingSample s) {
         return s.ventralMaskedIdx.length == config.getVentralMasked()
-                && s.dorsalMaskedIdx.length == config.getDorsalMasked()
+                // An image's sample (no dorsal part) serves a ventral run (docs/images.md).
+                && (stage == Stage.VENTRAL || s.dorsalMaskedIdx.length == config.getDorsalMasked())
                 && s.ventralPixels.length == config.getVentralVisible() * 16 * 16 * 3;
     }
 }

@@ -1,0 +1,128 @@
+package io.bimm.flink.job;
+
+import io.bimm.flink.decode.DecodeException;
+import io.bimm.flink.sample.ImageSamples;
+import io.bimm.flink.sample.PrepOptions;
+import io.bimm.flink.sample.TrainingSample;
+import io.bimm.flink.sample.TrainingSampleTypeInfo;
+import io.bimm.schemas.AvroCodec;
+import io.bimm.schemas.AvroCodecException;
+import io.bimm.schemas.DeadLetter;
+import io.bimm.schemas.DeadLetterReason;
+import io.bimm.schemas.ImageRecord;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.bytedeco.opencv.global.opencv_core;
+
+/**
+ * The images topic's preprocessing: a Kafka record's Avro value into an {@link ImageRecord}, then
+ * into a ventral-only {@link TrainingSample} ({@link ImageSamples}). A record that is not an image
+ * record becomes a dead letter of stage {@code deserialize} ({@code bad_record}), an image that
+ * breaks a limit or does not decode one of stage {@code decode} ({@code not_image}, {@code
+ * over_size}, {@code limit_exceeded}, {@code decode_error}), on {@link DeadLetters#TAG}; each is
+ * counted in {@code bimm_prep.deadLetters.<reason>} as the clips' are.
+ */
+public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, TrainingSample>
+        implements ResultTypeQueryable<TrainingSample> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final PrepOptions options;
+
+    private transient AvroCodec<ImageRecord> codec;
+    private transient ImageSamples samples;
+    private transient Counter imagesDecoded;
+    private transient Map<DeadLetterReason, Counter> deadLetters;
+
+    public DecodeImageFunction(PrepOptions options) {
+        this.options = options;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        opencv_core.setNumThreads(1);
+        codec = AvroCodec.of(ImageRecord.class);
+        samples = new ImageSamples(options);
+        MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("bimm_prep");
+        imagesDecoded = group.counter("imagesDecoded");
+        deadLetters = new EnumMap<>(DeadLetterReason.class);
+        MetricGroup dl = group.addGroup("deadLetters");
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            deadLetters.put(r, dl.counter(r.code()));
+        }
+    }
+
+    @Override
+    public void processElement(KafkaRecord record, Context ctx, Collector<TrainingSample> out) {
+        ImageRecord image;
+        try {
+            image = codec.decode(record.value);
+        } catch (AvroCodecException e) {
+            deadLetters.get(DeadLetterReason.BAD_RECORD).inc();
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.of(
+                            record, "deserialize", DeadLetterReason.BAD_RECORD, e.getMessage()));
+            return;
+        }
+        String id = String.valueOf(image.getId());
+        byte[] data = bytes(image.getData());
+        TrainingSample sample;
+        try {
+            sample = samples.process(data, id, 0);
+        } catch (DecodeException e) {
+            deadLetter(ctx, record, image, data, e.reason(), e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            deadLetter(ctx, record, image, data, DeadLetterReason.INTERNAL_ERROR, e.toString());
+            return;
+        }
+        imagesDecoded.inc();
+        out.collect(sample);
+    }
+
+    private void deadLetter(
+            Context ctx,
+            KafkaRecord record,
+            ImageRecord image,
+            byte[] data,
+            DeadLetterReason reason,
+            String message) {
+        deadLetters.get(reason).inc();
+        DeadLetter letter =
+                DeadLetters.of(record, "decode", reason, message == null ? reason.code() : message);
+        letter.setKey(
+                ByteBuffer.wrap(String.valueOf(image.getId()).getBytes(StandardCharsets.UTF_8)));
+        letter.setSourceUri(String.valueOf(image.getSourceUri()));
+        letter.setOriginalBytes(ByteBuffer.wrap(data));
+        ctx.output(DeadLetters.TAG, letter);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] a = new byte[d.remaining()];
+        d.get(a);
+        return a;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (samples != null) {
+            samples.close();
+        }
+    }
+
+    @Override
+    public TypeInformation<TrainingSample> getProducedType() {
+        return TrainingSampleTypeInfo.INSTANCE;
+    }
+}
