@@ -181,6 +181,10 @@ log "produced $PRODUCED clips"
 TRAIN_PID=$!
 JID="$(await_job_id "$TRAIN_PID" "$DIR/train.out")" || { log "the job did not start:"; cat "$DIR/train.out"; exit 1; }
 log "job $JID running (batch $B, max steps $MAX)"
+# The jar users submit: the lean one (no Flink, natives or broker; the cluster's lib/ has them).
+grep -q '^job jar .*-cluster\.jar ' "$DIR/train.out" \
+    || { log "the job was not submitted from the lean -cluster.jar:"; cat "$DIR/train.out"; exit 1; }
+log "$(grep '^job jar ' "$DIR/train.out")"
 PIDS_AT_START="$(tm_pids)"
 
 # 1. Exception inside an operator --------------------------------------------------------------

@@ -5,7 +5,7 @@
 # each a separate process with its own log and pid file.
 #
 #   deploy/local-cluster.sh start [--taskmanagers N] [--slots S] [--rest-port P] [--kafka-port K]
-#                                 [--bind-address ADDR]
+#                                 [--bind-address ADDR] [--prometheus-port P]
 #   deploy/local-cluster.sh stop
 #   deploy/local-cluster.sh status
 #   deploy/local-cluster.sh start-taskmanager I | kill-taskmanager I   (fault tests; kill = -9)
@@ -16,6 +16,9 @@
 # TaskManager: BIMM_TM_MEMORY (default 3g); per JobManager: BIMM_JM_MEMORY (default 1g).
 # The REST endpoint (dashboard, job submission) listens on 127.0.0.1 and has no jar upload
 # (web.submit.enable: false); --bind-address 0.0.0.0 opens it. RPC and Kafka stay on 127.0.0.1.
+# --prometheus-port P: Flink's Prometheus reporter (a plugin) on every process, the JobManager on
+# P, TaskManager I on P+I, with the metric filter of k8s/flink-cluster.yaml. Flink's reporter has
+# no bind address: it listens on every interface, which is why it is off unless asked for.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,12 +27,18 @@ CONF="$DIR/conf"
 LOGS="$DIR/log"
 PIDS="$DIR/pid"
 CP_FILE="$ROOT/deploy/target/flink-lib.classpath"
+# Flink's plugins (flink-metrics-prometheus), each in its own class loader; deploy/pom.xml copies them.
+export FLINK_PLUGINS_DIR="$ROOT/deploy/target/plugins"
+# The reporter's metric filter has one source, the Kubernetes manifest (LocalClusterITCase and
+# ManifestsTest check that the local cluster and both TaskManager pools use the same string).
+FILTER_SOURCE="$ROOT/deploy/k8s/flink-cluster.yaml"
 
 TASKMANAGERS=2
 SLOTS=1
 REST_PORT=8081
 KAFKA_PORT=9092
 BIND_ADDRESS=127.0.0.1
+PROMETHEUS_PORT=0
 
 # The flags Flink's own scripts pass on Java 17 (flink-dist config.yaml env.java.opts.all).
 JVM_OPENS=(
@@ -53,7 +62,7 @@ JVM_OPENS=(
 die() { echo "local-cluster: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Saved settings of the running cluster, so that stop/status/start-taskmanager use the same ones.
@@ -72,11 +81,13 @@ SLOTS=$SLOTS
 REST_PORT=$REST_PORT
 KAFKA_PORT=$KAFKA_PORT
 BIND_ADDRESS=$BIND_ADDRESS
+PROMETHEUS_PORT=$PROMETHEUS_PORT
 EOF
 }
 
 classpath() {
-    if [ ! -f "$CP_FILE" ] || [ "$ROOT/deploy/pom.xml" -nt "$CP_FILE" ]; then
+    if [ ! -f "$CP_FILE" ] || [ "$ROOT/deploy/pom.xml" -nt "$CP_FILE" ] \
+        || [ ! -d "$FLINK_PLUGINS_DIR/metrics-prometheus" ]; then
         echo "local-cluster: resolving the cluster's jars (mvn -q -B -pl deploy -am package -DskipTests)..." >&2
         (cd "$ROOT" && mvn -q -B -pl deploy -am package -DskipTests >&2) \
             || die "resolving the jars failed"
@@ -161,6 +172,16 @@ metrics:
   latency:
     interval: 0
 EOF
+    if [ "$PROMETHEUS_PORT" != 0 ]; then
+        local filter
+        filter="$(prometheus_filter)"
+        [ -n "$filter" ] || die "no metrics.reporter.prom.filter.includes in $FILTER_SOURCE"
+        # The port is set per process (-D on its command line).
+        cat >>"$CONF/config.yaml" <<EOF
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.filter.includes: "$filter"
+EOF
+    fi
     cat >"$CONF/log4j.properties" <<'EOF'
 # Flink's standalone log4j.properties: everything to the process's own log file.
 monitorInterval = 30
@@ -179,6 +200,18 @@ appender.main.fileName = ${sys:log.file}
 appender.main.layout.type = PatternLayout
 appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
 EOF
+}
+
+# The value of metrics.reporter.prom.filter.includes in the Kubernetes manifest (a quoted string).
+prometheus_filter() {
+    sed -n 's/^ *metrics\.reporter\.prom\.filter\.includes: *"\(.*\)" *$/\1/p' "$FILTER_SOURCE" | head -n 1
+}
+
+# -D metrics.reporter.prom.port=P for a process, or nothing without --prometheus-port.
+prometheus_port_arg() { # offset
+    if [ "$PROMETHEUS_PORT" != 0 ]; then
+        echo "-D metrics.reporter.prom.port=$((PROMETHEUS_PORT + $1))"
+    fi
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -202,7 +235,7 @@ start_jobmanager() {
     nohup java "${JVM_OPENS[@]}" $jvm -Dai.djl.offline=true \
         -Dlog.file="$LOGS/jobmanager.log" -Dlog4j.configurationFile="file:$CONF/log4j.properties" \
         -cp "$CP" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
-        --configDir "$CONF" $dyn >"$LOGS/jobmanager.out" 2>&1 &
+        --configDir "$CONF" $dyn $(prometheus_port_arg 0) >"$LOGS/jobmanager.out" 2>&1 &
     echo $! >"$PIDS/jobmanager.pid"
     echo "jobmanager pid $! log $LOGS/jobmanager.log"
 }
@@ -223,7 +256,7 @@ start_taskmanager() { # index
         -Djdk.nio.maxCachedBufferSize=134217728 ${BIMM_TM_JAVA_OPTS:-} -Dlog.file="$LOGS/taskmanager-$i.log" \
         -Dlog4j.configurationFile="file:$CONF/log4j.properties" \
         -cp "$CP" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-        --configDir "$CONF" -D taskmanager.resource-id="tm-$i" $dyn \
+        --configDir "$CONF" -D taskmanager.resource-id="tm-$i" $dyn $(prometheus_port_arg "$i") \
         >"$LOGS/taskmanager-$i.out" 2>&1 &
     echo $! >"$pidf"
     echo "taskmanager-$i pid $! log $LOGS/taskmanager-$i.log"
@@ -275,7 +308,7 @@ wait_for_cluster() { # expected taskmanagers
     local want="$1" t=0
     until [ "$(registered_taskmanagers)" -ge "$want" ]; do
         t=$((t + 1))
-        [ $t -gt 120 ] && die "only $(registered_taskmanagers) of $want TaskManagers registered in 120 s; see $LOGS"
+        [ $t -gt 300 ] && die "only $(registered_taskmanagers) of $want TaskManagers registered in 300 s; see $LOGS"
         sleep 1
     done
 }
@@ -290,6 +323,9 @@ cmd_start() {
         start_taskmanager "$i"
     done
     wait_for_cluster "$TASKMANAGERS"
+    if [ "$PROMETHEUS_PORT" != 0 ]; then
+        echo "prometheus: jobmanager http://localhost:$PROMETHEUS_PORT/metrics, taskmanager-I on port $PROMETHEUS_PORT+I (all interfaces)"
+    fi
     echo "cluster up: $TASKMANAGERS TaskManagers x $SLOTS slots; dashboard http://localhost:$REST_PORT" \
         "(listening on $BIND_ADDRESS);" \
         "submit with ./bimm train --jobmanager localhost:$REST_PORT --bootstrap localhost:$KAFKA_PORT"
@@ -333,6 +369,7 @@ while [ $# -gt 0 ]; do
         --rest-port) REST_PORT="$2"; shift 2 ;;
         --kafka-port) KAFKA_PORT="$2"; shift 2 ;;
         --bind-address) BIND_ADDRESS="$2"; shift 2 ;;
+        --prometheus-port) PROMETHEUS_PORT="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) ARG="$1"; shift ;;
     esac

@@ -9,6 +9,7 @@ import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
 import io.bimm.model.Preset;
+import io.bimm.model.Target;
 import io.bimm.schemas.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,20 +36,39 @@ import org.junit.jupiter.api.io.TempDir;
  * JVMs started from Flink's entry points, the Kafka broker as its own process), the training job
  * submitted to it with {@code --jobmanager}, an exception injected in an operator so that the job
  * restarts inside the same TaskManager JVM, and a second job in the same JVM (a new user-code class
- * loader, while DJL's native library stays loaded).
+ * loader, while DJL's native library stays loaded). The job jar is the lean {@code -cluster.jar}
+ * users submit (no Flink, natives or broker: the cluster's lib/ has them), and the TaskManager's
+ * Prometheus reporter is scraped while the first job trains.
  */
 class LocalClusterITCase {
 
     private static final Path ROOT = Paths.get("").toAbsolutePath().getParent();
 
+    static final Path CLUSTER_JAR =
+            ROOT.resolve("flink-jobs/target/flink-jobs-0.1.0-SNAPSHOT-cluster.jar");
+
+    /** What the training run must show in the TaskManager's scrape (Prometheus names). */
+    private static final List<String> EXPECTED_METRICS =
+            List.of(
+                    "flink_taskmanager_job_task_operator_bimm_lossTotal",
+                    "flink_taskmanager_job_task_operator_bimm_steps",
+                    "flink_taskmanager_job_task_operator_bimm_samplesPerSecond",
+                    "flink_taskmanager_job_task_operator_bimm_dataWaitTimeMs",
+                    "flink_taskmanager_job_task_operator_deadLetters_reason_count",
+                    "flink_taskmanager_job_task_operator_pendingRecords",
+                    "flink_taskmanager_Status_JVM_Memory_Heap_Used");
+
     @Test
     void restartsInTheSameTaskManagerAndRunsASecondJob(@TempDir Path tmp) throws Exception {
-        // The shaded job jar (this test loads TrainRunner from the thin one).
-        System.setProperty(
-                TrainRunner.JOB_JAR_PROPERTY,
-                ROOT.resolve("flink-jobs/target/flink-jobs-0.1.0-SNAPSHOT-all.jar").toString());
+        // The lean job jar users submit (this test loads TrainRunner from the thin one).
+        assertThat(CLUSTER_JAR).isRegularFile();
+        System.setProperty(TrainRunner.JOB_JAR_PROPERTY, CLUSTER_JAR.toString());
         int rest = freePort();
         int kafka = freePort();
+        int prometheus = freePort();
+        while (!portFree(prometheus + 1)) {
+            prometheus = freePort();
+        }
         Path clusterDir = tmp.resolve("cluster");
         long tmPid = -1;
         try {
@@ -62,8 +83,16 @@ class LocalClusterITCase {
                             "--rest-port",
                             Integer.toString(rest),
                             "--kafka-port",
-                            Integer.toString(kafka));
+                            Integer.toString(kafka),
+                            "--prometheus-port",
+                            Integer.toString(prometheus));
             assertThat(started).contains("cluster up: 1 TaskManagers x 2 slots");
+            // The reporter's filter is the Kubernetes manifest's, character for character.
+            assertThat(Files.readString(clusterDir.resolve("conf/config.yaml")))
+                    .contains(
+                            "metrics.reporter.prom.filter.includes: \""
+                                    + Manifests.prometheusFilter()
+                                    + "\"");
             // Closed by default: REST and Kafka on 127.0.0.1 only, no jar upload handlers.
             assertThat(listeningAddresses(rest)).containsOnly("127.0.0.1");
             assertThat(listeningAddresses(kafka)).containsOnly("127.0.0.1");
@@ -76,11 +105,19 @@ class LocalClusterITCase {
             // Job 1: the 3rd sample throws once; the job restarts in the same TaskManager JVM.
             Configuration conf = jobConf(bootstrap, tmp.resolve("ckpt-1"), 3);
             conf.set(FaultOptions.THROW_AT_SAMPLE, 3);
-            TrainRunner.Result r1 = submit(conf, rest);
+            TrainRunner.Result r1;
+            Map<String, String> scraped;
+            Set<String> names;
+            try (PrometheusScraper tm = new PrometheusScraper(prometheus + 1)) {
+                r1 = submit(conf, rest);
+                scraped = tm.series();
+                names = tm.names();
+            }
             assertThat(r1.steps()).isEqualTo(3);
+            assertScrape(scraped, names);
             String log = Files.readString(clusterDir.resolve("log/taskmanager-1.log"));
             assertThat(log).contains("fault injection: throwing at sample 3");
-            assertThat(count(log, "Training tiny")).isEqualTo(2);
+            assertThat(count(log, "Training tiny")).as(failures(log)).isEqualTo(2);
             assertThat(log).doesNotContain("already loaded in another classloader");
             assertThat(pid(clusterDir.resolve("pid/taskmanager-1.pid"))).isEqualTo(tmPid);
             assertThat(ProcessHandle.of(tmPid).map(ProcessHandle::isAlive)).contains(true);
@@ -93,7 +130,7 @@ class LocalClusterITCase {
                             rest);
             assertThat(r2.steps()).isEqualTo(1);
             log = Files.readString(clusterDir.resolve("log/taskmanager-1.log"));
-            assertThat(count(log, "Training tiny")).isEqualTo(3);
+            assertThat(count(log, "Training tiny")).as(failures(log)).isEqualTo(3);
             assertThat(log).doesNotContain("already loaded in another classloader");
             assertThat(pid(clusterDir.resolve("pid/taskmanager-1.pid"))).isEqualTo(tmPid);
         } finally {
@@ -102,6 +139,44 @@ class LocalClusterITCase {
         String status = script(clusterDir, "status");
         assertThat(status).contains("jobmanager not running").doesNotContain("running pid");
         assertThat(ProcessHandle.of(tmPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    /** The sink's, the dead letters' (reason as a label), Kafka lag and JVM memory. */
+    private static void assertScrape(Map<String, String> scraped, Set<String> names)
+            throws IOException {
+        assertThat(names).as("scraped %s", names).containsAll(EXPECTED_METRICS);
+        for (Target t : Target.values()) {
+            assertThat(names)
+                    .anyMatch(
+                            n ->
+                                    n.startsWith("flink_taskmanager_job_task_operator_bimm_loss_")
+                                            && n.endsWith(
+                                                    t.key().replaceAll("[^A-Za-z0-9_]", "_")));
+        }
+        assertThat(scraped.keySet())
+                .anyMatch(
+                        s ->
+                                s.startsWith(
+                                                "flink_taskmanager_job_task_operator_deadLetters_reason_count{")
+                                        && s.contains("reason=\"bad_record\""));
+        // The sink trained: some scrape saw a step count above zero.
+        assertThat(scraped.entrySet())
+                .anyMatch(
+                        e ->
+                                e.getKey()
+                                                .startsWith(
+                                                        "flink_taskmanager_job_task_operator_bimm_steps")
+                                        && Double.parseDouble(e.getValue()) > 0);
+        // Every metric the Grafana dashboard's queries name is one the scrape returned.
+        for (String metric :
+                GrafanaDashboard.metricNames(ROOT.resolve("deploy/grafana/bimm-training.json"))) {
+            if (metric.endsWith("*")) {
+                String prefix = metric.substring(0, metric.length() - 1);
+                assertThat(names).as("dashboard's %s", metric).anyMatch(n -> n.startsWith(prefix));
+            } else {
+                assertThat(names).as("dashboard's %s", metric).contains(metric);
+            }
+        }
     }
 
     private static Configuration jobConf(String bootstrap, Path ckpt, long maxSteps) {
@@ -133,7 +208,8 @@ class LocalClusterITCase {
                         0,
                         new PrintStream(out, true, StandardCharsets.UTF_8));
         assertThat(out.toString(StandardCharsets.UTF_8))
-                .contains("Submitting to the Flink cluster at http://localhost:" + rest);
+                .contains("Submitting to the Flink cluster at http://localhost:" + rest)
+                .contains("job jar " + CLUSTER_JAR);
         return r;
     }
 
@@ -189,6 +265,21 @@ class LocalClusterITCase {
         throw new IllegalStateException("Sample videos not found beside " + ROOT + ".");
     }
 
+    /** The TaskManager log's lines about failed tasks, to say why a job restarted. */
+    private static String failures(String log) {
+        StringBuilder b = new StringBuilder("failures in the TaskManager log:\n");
+        String[] lines = log.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].contains("switched from RUNNING to FAILED")
+                    || lines[i].contains("switched from INITIALIZING to FAILED")) {
+                for (int j = i; j < Math.min(lines.length, i + 8); j++) {
+                    b.append(lines[j]).append('\n');
+                }
+            }
+        }
+        return b.toString();
+    }
+
     private static long pid(Path file) throws IOException {
         return Long.parseLong(Files.readString(file).trim());
     }
@@ -235,6 +326,14 @@ class LocalClusterITCase {
                                 .build(),
                         java.net.http.HttpResponse.BodyHandlers.discarding())
                 .statusCode();
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int freePort() throws IOException {

@@ -107,11 +107,23 @@ public final class BimmCli implements Runnable {
         return msg;
     }
 
-    /** Reads the version from the jar manifest. */
+    /**
+     * The project version, from {@code version.properties} (filtered by Maven at build time, so
+     * also right when run from classes, as in tests), else the jar manifest.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = BimmCli.class.getPackage().getImplementationVersion();
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = BimmCli.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            String v = p.getProperty("version");
+            if (v == null || v.startsWith("$")) {
+                v = BimmCli.class.getPackage().getImplementationVersion();
+            }
             return new String[] {"bimm " + (v == null ? "dev" : v)};
         }
     }

@@ -23,17 +23,15 @@ public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, Video
 
     private transient AvroCodec<VideoClip> codec;
     private transient Counter records;
-    private transient Counter badRecords;
+    private transient DeadLetterCounters deadLetters;
 
     @Override
     public void open(OpenContext openContext) {
         codec = AvroCodec.of(VideoClip.class);
         records = getRuntimeContext().getMetricGroup().counter("recordsDecoded");
-        badRecords =
-                getRuntimeContext()
-                        .getMetricGroup()
-                        .addGroup("deadLetters")
-                        .counter(DeadLetterReason.BAD_RECORD.code());
+        deadLetters =
+                DeadLetterCounters.register(
+                        getRuntimeContext().getMetricGroup(), DeadLetterReason.BAD_RECORD);
     }
 
     @Override
@@ -42,7 +40,7 @@ public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, Video
         try {
             clip = codec.decode(record.value);
         } catch (AvroCodecException e) {
-            badRecords.inc();
+            deadLetters.inc(DeadLetterReason.BAD_RECORD);
             ctx.output(
                     DeadLetters.TAG,
                     DeadLetters.of(

@@ -12,8 +12,6 @@ import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.ImageRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.EnumMap;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
@@ -29,7 +27,7 @@ import org.bytedeco.opencv.global.opencv_core;
  * record becomes a dead letter of stage {@code deserialize} ({@code bad_record}), an image that
  * breaks a limit or does not decode one of stage {@code decode} ({@code not_image}, {@code
  * over_size}, {@code limit_exceeded}, {@code decode_error}), on {@link DeadLetters#TAG}; each is
- * counted in {@code bimm_prep.deadLetters.<reason>} as the clips' are.
+ * counted in {@link DeadLetterCounters} as the clips' are.
  */
 public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, TrainingSample>
         implements ResultTypeQueryable<TrainingSample> {
@@ -41,7 +39,7 @@ public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, Trai
     private transient AvroCodec<ImageRecord> codec;
     private transient ImageSamples samples;
     private transient Counter imagesDecoded;
-    private transient Map<DeadLetterReason, Counter> deadLetters;
+    private transient DeadLetterCounters deadLetters;
 
     public DecodeImageFunction(PrepOptions options) {
         this.options = options;
@@ -54,11 +52,7 @@ public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, Trai
         samples = new ImageSamples(options);
         MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("bimm_prep");
         imagesDecoded = group.counter("imagesDecoded");
-        deadLetters = new EnumMap<>(DeadLetterReason.class);
-        MetricGroup dl = group.addGroup("deadLetters");
-        for (DeadLetterReason r : DeadLetterReason.values()) {
-            deadLetters.put(r, dl.counter(r.code()));
-        }
+        deadLetters = DeadLetterCounters.register(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -67,7 +61,7 @@ public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, Trai
         try {
             image = codec.decode(record.value);
         } catch (AvroCodecException e) {
-            deadLetters.get(DeadLetterReason.BAD_RECORD).inc();
+            deadLetters.inc(DeadLetterReason.BAD_RECORD);
             ctx.output(
                     DeadLetters.TAG,
                     DeadLetters.of(
@@ -97,7 +91,7 @@ public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, Trai
             byte[] data,
             DeadLetterReason reason,
             String message) {
-        deadLetters.get(reason).inc();
+        deadLetters.inc(reason);
         DeadLetter letter =
                 DeadLetters.of(record, "decode", reason, message == null ? reason.code() : message);
         letter.setKey(

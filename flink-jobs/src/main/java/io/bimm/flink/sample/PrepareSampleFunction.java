@@ -1,6 +1,7 @@
 package io.bimm.flink.sample;
 
 import io.bimm.flink.decode.DecodeException;
+import io.bimm.flink.job.DeadLetterCounters;
 import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
@@ -8,7 +9,6 @@ import io.bimm.schemas.VideoClip;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -54,7 +54,7 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
     private transient Counter clipsDecoded;
     private transient Counter framesDecoded;
     private transient Counter samplesProduced;
-    private transient Map<DeadLetterReason, Counter> deadLetters;
+    private transient DeadLetterCounters deadLetters;
     private transient Histogram bytesPerSample;
     private transient Histogram[] stageMillis;
     private transient int lastFrames;
@@ -73,11 +73,8 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
         framesDecoded = group.counter("framesDecoded");
         samplesProduced = group.counter("samplesProduced");
         group.meter("framesDecodedPerSecond", new MeterView(framesDecoded));
-        deadLetters = new EnumMap<>(DeadLetterReason.class);
-        MetricGroup dl = group.addGroup("deadLetters");
-        for (DeadLetterReason r : DeadLetterReason.values()) {
-            deadLetters.put(r, dl.counter(r.code()));
-        }
+        // On the operator's own group, as the record decoding's: one metric, reason as a label.
+        deadLetters = DeadLetterCounters.register(getRuntimeContext().getMetricGroup());
         bytesPerSample =
                 group.histogram("bytesPerSample", new DescriptiveStatisticsHistogram(1000));
         stageMillis = new Histogram[SamplePipeline.STAGES.length];
@@ -124,7 +121,7 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
 
     private void deadLetter(
             Context ctx, VideoClip clip, byte[] data, DeadLetterReason reason, String message) {
-        deadLetters.get(reason).inc();
+        deadLetters.inc(reason);
         ctx.output(
                 DEAD_LETTERS,
                 DeadLetter.newBuilder()

@@ -3,6 +3,7 @@ package io.bimm.flink.train;
 import io.bimm.model.checkpoint.Checkpoints;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -160,16 +161,20 @@ public final class TrainRunner {
             // The restore settings are passed explicitly: without them the remote environment
             // resets every setting but the path to its default, so -D
             // execution.state-recovery.ignore-unclaimed-state=true (or a claim mode) was dropped.
+            String jar = jobJar();
             env =
                     new RemoteStreamEnvironment(
                             hp[0],
                             Integer.parseInt(hp[1]),
                             conf,
-                            new String[] {jobJar()},
+                            new String[] {jar},
                             null,
                             SavepointRestoreSettings.fromConfiguration(conf));
             restAddress = jobManager;
             out.println("Submitting to the Flink cluster at http://" + jobManager);
+            out.printf(
+                    "job jar %s (%.1f MB)%n",
+                    jar, Files.isRegularFile(Path.of(jar)) ? Files.size(Path.of(jar)) / 1e6 : 0.0);
         }
         TrainJob.build(env, options);
         // Checkpoints of this run are those written from here on (one second of clock slack).
@@ -318,20 +323,32 @@ public final class TrainRunner {
     public static final String JOB_JAR_PROPERTY = "bimm.job-jar";
 
     /**
-     * The jar submitted to a cluster: the shaded one {@code bimm} runs from, or {@code
-     * -Dbimm.job-jar} (tests load this class from the module's thin jar).
+     * The jar submitted to a cluster: {@code -Dbimm.job-jar}, else the lean {@code -cluster.jar}
+     * built beside the {@code -all.jar} {@code bimm} runs from (no Flink, natives or broker: the
+     * cluster has them, see deploy/README.md), else the jar this class was loaded from.
      */
     private static String jobJar() throws URISyntaxException {
         String override = System.getProperty(JOB_JAR_PROPERTY);
         if (override != null && !override.isBlank()) {
             return override;
         }
-        return Paths.get(
+        Path own =
+                Paths.get(
                         TrainRunner.class
                                 .getProtectionDomain()
                                 .getCodeSource()
                                 .getLocation()
-                                .toURI())
-                .toString();
+                                .toURI());
+        String name = own.getFileName().toString();
+        if (name.endsWith("-all.jar")) {
+            Path lean =
+                    own.resolveSibling(
+                            name.substring(0, name.length() - "-all.jar".length())
+                                    + "-cluster.jar");
+            if (Files.isRegularFile(lean)) {
+                return lean.toString();
+            }
+        }
+        return own.toString();
     }
 }

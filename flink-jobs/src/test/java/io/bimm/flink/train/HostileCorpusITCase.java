@@ -220,7 +220,9 @@ class HostileCorpusITCase {
                     .isEqualTo(
                             badRecords.stream().filter(e -> e.original().length > ONE_MIB).count());
             for (io.bimm.schemas.DeadLetterReason r : io.bimm.schemas.DeadLetterReason.values()) {
-                assertThat(DeadLetterMetrics.sum(counted, ".deadLetters." + r.code()))
+                assertThat(
+                                DeadLetterMetrics.sum(
+                                        counted, ".deadLetters.reason." + r.code() + ".count"))
                         .as("%s letters counted", r.code())
                         .isEqualTo(
                                 badRecords.stream().filter(e -> e.outcome().reason() == r).count());

@@ -92,9 +92,9 @@ class ImageTrainingITCase {
                     .isBetween(4L, (long) IMAGES);
             // The job's counters say what the letters say.
             Map<String, Long> counted = metrics.values();
-            assertThat(DeadLetterMetrics.sum(counted, ".bimm_prep.deadLetters.limit_exceeded"))
+            assertThat(DeadLetterMetrics.sum(counted, ".deadLetters.reason.limit_exceeded.count"))
                     .isEqualTo(1);
-            assertThat(DeadLetterMetrics.sum(counted, ".bimm_prep.deadLetters.decode_error"))
+            assertThat(DeadLetterMetrics.sum(counted, ".deadLetters.reason.decode_error.count"))
                     .isEqualTo(1);
 
             // Restart from the savepoint: the images topic resumes at its offsets, so the six
