@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
@@ -27,43 +28,45 @@ final class StepReporter implements AutoCloseable {
     private final ValidationPictures pictures;
     private final TrainingLog log;
     private final LossCurvesWriter curves;
+    private final SourceCounts sources;
     private final Output<StreamRecord<Long>> output;
     private final int checkpointEvery;
     private final long maxSteps;
 
     StepReporter(
+            Configuration conf,
             AsyncTrainer trainer,
             SinkCheckpoints checkpoints,
             SinkMetrics metrics,
             ValidationPictures pictures,
-            int logEvery,
-            Output<StreamRecord<Long>> output,
-            int checkpointEvery,
-            long maxSteps)
+            SourceCounts sources,
+            Output<StreamRecord<Long>> output)
             throws IOException {
         this.trainer = trainer;
         this.checkpoints = checkpoints;
         this.metrics = metrics;
         this.pictures = pictures;
+        this.sources = sources;
         // At the state the trainer starts from: restored, or fresh.
         this.log =
                 TrainingLog.open(
                         checkpoints.root(),
                         trainer.trainer().getStep(),
                         trainer.trainer().getSkippedSteps(),
-                        logEvery);
+                        conf.get(TrainingLogOptions.LOG_EVERY));
         this.curves = new LossCurvesWriter(checkpoints.root());
         this.output = output;
-        this.checkpointEvery = checkpointEvery;
-        this.maxSteps = maxSteps;
+        this.checkpointEvery = conf.get(TrainJobOptions.CHECKPOINT_EVERY);
+        this.maxSteps = conf.get(TrainJobOptions.MAX_STEPS);
     }
 
-    /** Reports {@code step} (null: nothing to report). */
+    /** Reports {@code step} (null: nothing to report), counting its samples per source topic. */
     void report(AsyncTrainer.Step step) {
         if (step == null) {
             return;
         }
         StepResult r = step.result();
+        sources.finished(!r.skipped());
         metrics.stepDone(r, step.millis());
         if (log.wants(r.step(), r.skipped())) {
             log.append(entry(r, step.millis()));
@@ -145,8 +148,7 @@ final class StepReporter implements AutoCloseable {
      * progress.json}. A failed write fails the job over to the last completed Flink checkpoint,
      * whose model checkpoint is untouched: progress since then is trained again, never half-saved.
      */
-    void snapshot(
-            long id, boolean savepoint, SinkState state, SampleBuffer pending, SourceCounts sources)
+    void snapshot(long id, boolean savepoint, SinkState state, SampleBuffer pending)
             throws Exception {
         // The log's lines up to this state are durable before a pointer to it is.
         log.sync();
@@ -167,17 +169,7 @@ final class StepReporter implements AutoCloseable {
         sources.addTo(p);
         state.update(p, pending.all());
         checkpoints.taken(id, dir, savepoint);
-        p.addProperty("samples_seen", trainer.trainer().getSamplesSeen());
-        p.addProperty("pending_samples", pending.size());
-        // Records and samples apart (prep.repeated-sampling R samples a record): every sample of
-        // the records read so far is trained, NaN-skipped or pending, never half a record.
-        long skipped = trainer.trainer().getSkippedSteps() * pending.batch();
-        p.addProperty("repeated_sampling", pending.repeatedSampling());
-        p.addProperty(
-                "records_covered",
-                pending.recordsCovered(trainer.trainer().getSamplesSeen() + skipped));
-        p.addProperty("flink_checkpoint_id", id);
-        p.add("topics", sources.topics(pending.all()));
+        p = ProgressJson.of(p, id, trainer, pending, sources);
         checkpoints.writeProgress(p);
     }
 

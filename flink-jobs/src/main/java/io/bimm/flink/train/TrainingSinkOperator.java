@@ -36,7 +36,6 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
     private transient BimmConfig config;
     private transient TrainOptions options;
     private transient long maxSteps;
-    private transient int checkpointEvery;
     private transient AsyncTrainer trainer;
     private transient SampleBuffer pending;
     private transient MaskedBatch nextBatch;
@@ -46,6 +45,7 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
     private transient StepReporter reporter;
     private transient SinkState state;
     private transient SourceCounts sources;
+    private transient StepLimit limit;
     private transient boolean savepoint;
     private transient boolean closed;
 
@@ -61,7 +61,6 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         config = TrainJob.modelConfig(conf);
         options = TrainJob.trainOptions(conf);
         maxSteps = conf.get(TrainJobOptions.MAX_STEPS);
-        checkpointEvery = conf.get(TrainJobOptions.CHECKPOINT_EVERY);
         checkpoints =
                 new SinkCheckpoints(
                         Paths.get(conf.get(TrainJobOptions.CHECKPOINT_DIR)).toAbsolutePath(),
@@ -72,6 +71,7 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         conf.get(TrainJobOptions.PREP_PARALLELISM),
                         conf.get(PrepConfigOptions.REPEATED_SAMPLING));
         trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
+        limit = new StepLimit(maxSteps, trainer);
         state = SinkState.register(ctx.getOperatorStateStore());
         sources =
                 new SourceCounts(
@@ -94,16 +94,7 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         pictures =
                 ValidationPictures.open(
                         checkpoints.root(), config, options.getStage(), pending.all());
-        reporter =
-                new StepReporter(
-                        trainer,
-                        checkpoints,
-                        metrics,
-                        pictures,
-                        conf.get(TrainingLogOptions.LOG_EVERY),
-                        output,
-                        checkpointEvery,
-                        maxSteps);
+        reporter = new StepReporter(conf, trainer, checkpoints, metrics, pictures, sources, output);
         // Full batches restored from state train now, not when the next sample arrives.
         startStep();
     }
@@ -111,16 +102,8 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
     @Override
     public void processElement(StreamRecord<TrainingSample> element) throws Exception {
         TrainingSample sample = element.getValue();
-        boolean announced = false;
-        while (pending.mustWait(sample, trainer.busy(), reachedMaxSteps())) {
-            if (!announced && reachedMaxSteps() && !trainer.busy()) {
-                LOG.info(
-                        "train.max-steps={} reached: {} samples held for the next run, the input"
-                                + " waits until the job is stopped",
-                        maxSteps,
-                        pending.size());
-                announced = true;
-            }
+        while (pending.mustWait(sample, trainer.busy(), limit.reached())) {
+            limit.announceOnce(pending.size());
             // Runs the trainer's "step done" mail (or waits, past the limit, until cancelled).
             mailbox.yield();
         }
@@ -135,15 +118,9 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         }
     }
 
-    /** Counting the step in flight. */
-    private boolean reachedMaxSteps() {
-        long steps = trainer.trainer().getStep() + (trainer.busy() ? 1 : 0);
-        return maxSteps > 0 && steps >= maxSteps;
-    }
-
     /** Starts a step on the next batch if one waits, no step runs, and the limit allows. */
     private void startStep() {
-        if (closed || trainer.busy() || !pending.hasBatch() || reachedMaxSteps()) {
+        if (closed || trainer.busy() || !pending.hasBatch() || limit.reached()) {
             return;
         }
         MaskedBatch batch =
@@ -163,16 +140,8 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         if (closed) {
             return;
         }
-        report(trainer.take(step));
+        reporter.report(trainer.take(step));
         startStep();
-    }
-
-    /** Reports a finished step (null: none), counting its samples per source topic. */
-    private void report(AsyncTrainer.Step step) {
-        if (step != null) {
-            sources.finished(!step.result().skipped());
-        }
-        reporter.report(step);
     }
 
     @Override
@@ -191,14 +160,14 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         super.prepareSnapshotPreBarrier(checkpointId);
         // The step in flight belongs to samples already taken from the buffer: finish it, and
         // send its step number, before the barrier.
-        report(trainer.awaitInFlight());
+        reporter.report(trainer.awaitInFlight());
     }
 
     @Override
     public void snapshotState(StateSnapshotContext ctx) throws Exception {
         super.snapshotState(ctx);
-        report(trainer.awaitInFlight()); // none, after prepareSnapshotPreBarrier
-        reporter.snapshot(ctx.getCheckpointId(), savepoint, state, pending, sources);
+        reporter.report(trainer.awaitInFlight()); // none, after prepareSnapshotPreBarrier
+        reporter.snapshot(ctx.getCheckpointId(), savepoint, state, pending);
         // A batch may have waited for the step finished here: start it after the barrier.
         mailbox.execute(this::startStep, "bimm start waiting batch");
     }
