@@ -2,6 +2,7 @@ package io.bimm.flink.cli;
 
 import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.sample.PrepConfigOptions;
+import io.bimm.flink.train.PrecisionOptions;
 import io.bimm.flink.train.TrainJobOptions;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -44,7 +45,11 @@ public final class DynamicOptions {
 
     /** The classes that define the project's options; each key is defined in exactly one. */
     public static final List<Class<?>> OPTION_CLASSES =
-            List.of(TrainJobOptions.class, PrepConfigOptions.class, FaultOptions.class);
+            List.of(
+                    TrainJobOptions.class,
+                    PrecisionOptions.class,
+                    PrepConfigOptions.class,
+                    FaultOptions.class);
 
     private final Map<String, ConfigOption<?>> accepted = new LinkedHashMap<>();
     private final List<String> openPrefixes = new ArrayList<>(OPEN_PREFIXES);

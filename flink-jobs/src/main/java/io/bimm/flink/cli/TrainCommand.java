@@ -2,6 +2,9 @@ package io.bimm.flink.cli;
 
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
+import io.bimm.model.train.DeviceCheck;
+import io.bimm.model.train.DeviceSpec;
+import io.bimm.model.train.Libtorch;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -165,7 +168,12 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             Configuration conf =
                     DynamicOptions.accepting(TrainJobOptions.all()).configuration(settings);
-            TrainJobOptions.device(conf);
+            DeviceSpec devices = TrainJobOptions.device(conf);
+            if (!devices.isAuto()
+                    && devices.replicas().stream().anyMatch(r -> r.kind() == DeviceSpec.Kind.GPU)) {
+                // refuse a GPU setting before starting a job that could only fall back or fail
+                DeviceCheck.check(devices, Libtorch.detect(), Libtorch.hasNvidiaSmi());
+            }
             dashboard.applyTo(conf);
             return conf;
         } catch (IllegalArgumentException e) {

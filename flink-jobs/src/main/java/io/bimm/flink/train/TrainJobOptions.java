@@ -254,6 +254,7 @@ public final class TrainJobOptions {
             STAGE,
             INIT_FROM,
             DEVICE,
+            PrecisionOptions.PRECISION,
             BATCH_SIZE,
             CHECKPOINT_DIR,
             CHECKPOINT_EVERY,

@@ -66,7 +66,12 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         pending =
                 new SampleBuffer(
                         options.getBatchSize(), conf.get(TrainJobOptions.PREP_PARALLELISM));
-        trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
+        trainer =
+                AsyncTrainer.create(
+                        config,
+                        options,
+                        conf.get(TrainJobOptions.DEVICE),
+                        conf.getOptional(PrecisionOptions.PRECISION));
         state = SinkState.register(ctx.getOperatorStateStore());
         if (ctx.isRestored()) {
             state.pendingSamples().forEach(pending::add);
