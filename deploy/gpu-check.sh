@@ -29,13 +29,15 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,dri
 
 if echo "$INFO" | grep -q "GPUs: none"; then
     DEVICE=cpu
-    BATCH="${CPU_BATCH:-2}"
-    STEPS="${CPU_STEPS:-2}"
+    BATCH="${CPU_BATCH:-1}"
+    STEPS="${CPU_STEPS:-1}"
+    WARMUP=0
     echo "gpu-check: DJL sees no GPU; measuring the CPU with short runs at batch $BATCH."
 else
     DEVICE=gpu
     BATCH="${BATCH:-32}"
     STEPS="${STEPS:-20}"
+    WARMUP=2
 fi
 
 declare -A CLIPS MFU
@@ -43,7 +45,7 @@ for preset in tiny base; do
     for precision in fp32 bf16; do
         echo "== bench train --preset $preset --precision $precision --batch $BATCH --device $DEVICE"
         OUT="$(model bench train --preset "$preset" --precision "$precision" --batch "$BATCH" \
-            --device "$DEVICE" --steps "$STEPS" --warmup 1 2>&1)"
+            --device "$DEVICE" --steps "$STEPS" --warmup "$WARMUP" 2>&1)"
         echo "$OUT"
         LAST="$(echo "$OUT" | grep '^train clips_per_s=' | tail -1)"
         CLIPS[$preset-$precision]="$(echo "$LAST" | sed -n 's/.*clips_per_s=\([^ ]*\).*/\1/p')"

@@ -168,12 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             Configuration conf =
                     DynamicOptions.accepting(TrainJobOptions.all()).configuration(settings);
-            DeviceSpec devices = TrainJobOptions.device(conf);
-            if (!devices.isAuto()
-                    && devices.replicas().stream().anyMatch(r -> r.kind() == DeviceSpec.Kind.GPU)) {
-                // refuse a GPU setting before starting a job that could only fall back or fail
-                DeviceCheck.check(devices, Libtorch.detect(), Libtorch.hasNvidiaSmi());
-            }
+            TrainJobOptions.device(conf);
             dashboard.applyTo(conf);
             return conf;
         } catch (IllegalArgumentException e) {
@@ -190,6 +185,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = configuration();
+        DeviceSpec devices = TrainJobOptions.device(conf);
+        if (devices.replicas().stream().anyMatch(r -> r.kind() == DeviceSpec.Kind.GPU)) {
+            // refuse a GPU the loaded libtorch cannot serve before starting a job (exit 2)
+            try {
+                DeviceCheck.check(devices, Libtorch.detect(), Libtorch.hasNvidiaSmi());
+            } catch (DeviceCheck.DeviceUnavailableException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
         kafkaClient.checkCredentials(
                 conf.get(TrainJobOptions.BOOTSTRAP), conf.get(TrainJobOptions.KAFKA_CLIENT));
         TrainRunner.Result r;
