@@ -177,7 +177,7 @@ public final class TrainBench {
                     "flops_per_step=%.4g peak_tflops=%s peak_source=%s%n",
                     flops,
                     peak.tflops() > 0
-                            ? String.format(Locale.ROOT, "%.3f", peak.tflops())
+                            ? String.format(Locale.ROOT, "%.4g", peak.tflops())
                             : "unknown",
                     peak.source());
             out.printf(
