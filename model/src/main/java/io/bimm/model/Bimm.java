@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.bimm.model.nn.Autocast;
 import io.bimm.model.nn.NdOps;
 import io.bimm.model.nn.StageDecoder;
 import io.bimm.model.nn.StagedEncoder;
@@ -209,7 +210,8 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
             }
             t = normalizePerToken(t);
         }
-        return pred.sub(t).square().mean();
+        // the loss in float32 whatever the matmuls ran in (mixed precision)
+        return Autocast.toFloat32(pred).sub(t).square().mean();
     }
 
     /** {@code (v - mean) / sqrt(var_unbiased + 1e-6)} over the last axis. */

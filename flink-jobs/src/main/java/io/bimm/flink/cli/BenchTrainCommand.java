@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bimm bench train}: training steps on synthetic batches of a preset's true shapes and mask
- * ratios; the last line is {@code train clips_per_s=X step_s=Y peak_rss_mb=Z}.
+ * ratios; the last line is {@code train clips_per_s=X step_s=Y peak_rss_mb=Z precision=P tflops=T
+ * mfu=U peak_device_mb=M} (docs/gpu.md).
  */
 @Command(
         name = "train",
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
         description = {
             "Measure training steps on synthetic batches of the preset's true shapes and mask"
                     + " ratios; prints the parameter count, then as the last line"
-                    + " 'train clips_per_s=X step_s=Y peak_rss_mb=Z'."
+                    + " 'train clips_per_s=X step_s=Y peak_rss_mb=Z precision=P tflops=T mfu=U"
+                    + " peak_device_mb=M' (MFU against the device's dense peak; docs/gpu.md)."
         })
 public final class BenchTrainCommand implements Callable<Integer> {
 
@@ -59,6 +61,13 @@ public final class BenchTrainCommand implements Callable<Integer> {
     int steps;
 
     @Option(
+            names = "--precision",
+            description =
+                    "fp32, or bf16 (bfloat16 matmuls on float32 master weights); default bf16 on"
+                            + " a GPU, fp32 on the CPU.")
+    String precision;
+
+    @Option(
             names = "--stage",
             defaultValue = "joint",
             description = "ventral, joint or dorsal (default: ${DEFAULT-VALUE}).")
@@ -70,6 +79,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
         args.addAll(List.of("--preset", preset, "--batch", Integer.toString(batch)));
         args.addAll(List.of("--device", device, "--steps", Integer.toString(steps)));
         args.addAll(List.of("--stage", stage, "--threads", Integer.toString(threads)));
+        if (precision != null) {
+            args.addAll(List.of("--precision", precision));
+        }
         if (devices != null) {
             args.addAll(List.of("--devices", devices));
         }

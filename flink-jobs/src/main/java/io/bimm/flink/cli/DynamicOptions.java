@@ -3,6 +3,7 @@ package io.bimm.flink.cli;
 import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.train.ImageOptions;
+import io.bimm.flink.train.PrecisionOptions;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainingLogOptions;
 import java.lang.reflect.Field;
@@ -50,6 +51,7 @@ public final class DynamicOptions {
                     TrainJobOptions.class,
                     TrainingLogOptions.class,
                     ImageOptions.class,
+                    PrecisionOptions.class,
                     PrepConfigOptions.class,
                     FaultOptions.class);
 

@@ -2,6 +2,9 @@ package io.bimm.flink.cli;
 
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
+import io.bimm.model.train.DeviceCheck;
+import io.bimm.model.train.DeviceSpec;
+import io.bimm.model.train.Libtorch;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -185,6 +188,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = configuration();
+        DeviceSpec devices = TrainJobOptions.device(conf);
+        if (devices.replicas().stream().anyMatch(r -> r.kind() == DeviceSpec.Kind.GPU)) {
+            // refuse a GPU the loaded libtorch cannot serve before starting a job (exit 2)
+            try {
+                DeviceCheck.check(devices, Libtorch.detect(), Libtorch.hasNvidiaSmi());
+            } catch (DeviceCheck.DeviceUnavailableException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
         kafkaClient.checkCredentials(
                 conf.get(TrainJobOptions.BOOTSTRAP), conf.get(TrainJobOptions.KAFKA_CLIENT));
         TrainRunner.Result r;

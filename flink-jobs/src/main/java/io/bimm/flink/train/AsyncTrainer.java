@@ -4,12 +4,17 @@ import ai.djl.Device;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.DeviceCheck;
+import io.bimm.model.train.DeviceSpec;
 import io.bimm.model.train.Devices;
+import io.bimm.model.train.Libtorch;
 import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.Precision;
 import io.bimm.model.train.StepResult;
 import io.bimm.model.train.TrainOptions;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -46,26 +51,37 @@ final class AsyncTrainer implements AutoCloseable {
                         });
     }
 
-    /** A trainer of a new {@code config} model on {@code device} ({@link Devices#resolve}). */
-    static AsyncTrainer create(BimmConfig config, TrainOptions options, String device)
+    /**
+     * A trainer of a new {@code config} model on {@code device} ({@link Devices#resolve}) in {@code
+     * precision} (by default the device's, {@link Precision#defaultFor}); a GPU setting the loaded
+     * libtorch cannot serve is refused ({@link DeviceCheck}).
+     */
+    static AsyncTrainer create(
+            BimmConfig config, TrainOptions options, String device, Optional<Precision> precision)
             throws Exception {
         AsyncTrainer t = new AsyncTrainer();
         try {
+            Libtorch lib = Libtorch.detect();
+            LOG.info("Training with {}", lib.describe());
+            DeviceCheck.check(DeviceSpec.parse(device), lib, Libtorch.hasNvidiaSmi())
+                    .ifPresent(LOG::warn);
             List<Device> devs = Devices.resolve(device);
+            Precision p = precision.orElse(Precision.defaultFor(devs.get(0)));
             t.trainer =
                     t.call(
                             () ->
                                     new BimmTrainer(
-                                            Bimm.newModel(config, devs.get(0)), options, devs));
+                                            Bimm.newModel(config, devs.get(0)), options, devs, p));
         } catch (Exception e) {
             t.thread.shutdownNow();
             throw e;
         }
         LOG.info(
-                "Training {} ({} parameters) on {}, stage {}, batch {}",
+                "Training {} ({} parameters) on {} in {}, stage {}, batch {}",
                 config.getPreset(),
                 t.trainer.getModel().parameterCount(),
                 t.trainer.getDevices(),
+                t.trainer.getPrecision().label(),
                 options.getStage(),
                 options.getBatchSize());
         return t;

@@ -257,6 +257,7 @@ public final class TrainJobOptions {
             ImageOptions.IMAGE_SHARE,
             INIT_FROM,
             DEVICE,
+            PrecisionOptions.PRECISION,
             BATCH_SIZE,
             CHECKPOINT_DIR,
             CHECKPOINT_EVERY,

@@ -70,7 +70,12 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         options.getBatchSize(),
                         conf.get(TrainJobOptions.PREP_PARALLELISM),
                         conf.get(PrepConfigOptions.REPEATED_SAMPLING));
-        trainer = AsyncTrainer.create(config, options, conf.get(TrainJobOptions.DEVICE));
+        trainer =
+                AsyncTrainer.create(
+                        config,
+                        options,
+                        conf.get(TrainJobOptions.DEVICE),
+                        conf.getOptional(PrecisionOptions.PRECISION));
         limit = new StepLimit(maxSteps, trainer);
         state = SinkState.register(ctx.getOperatorStateStore());
         sources =

@@ -8,8 +8,12 @@ import io.bimm.model.BimmConfig;
 import io.bimm.model.Preset;
 import io.bimm.model.Stage;
 import io.bimm.model.train.BimmTrainer;
+import io.bimm.model.train.DeviceCheck;
+import io.bimm.model.train.DeviceSpec;
 import io.bimm.model.train.Devices;
+import io.bimm.model.train.Libtorch;
 import io.bimm.model.train.MaskedBatch;
+import io.bimm.model.train.Precision;
 import io.bimm.model.train.TrainOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,14 +26,17 @@ import java.util.Locale;
 /**
  * {@code bench train}: joint training steps on synthetic batches of a preset's true shapes and mask
  * ratios. Prints the parameter count, then as its last line {@code train clips_per_s=X step_s=Y
- * peak_rss_mb=Z}.
+ * peak_rss_mb=Z precision=P tflops=T mfu=U peak_device_mb=M}: achieved matmul TFLOPS from {@link
+ * FlopCount}, and their share of the device's dense peak ({@link DevicePeaks}; {@code unknown} for
+ * a GPU not in the table).
  */
 public final class TrainBench {
 
     private static final String USAGE =
             "usage: bench train [--preset tiny|small|base|large] [--batch B] [--device cpu|gpu|auto]"
                     + " [--devices auto|LIST] [--steps N] [--warmup W]"
-                    + " [--stage ventral|joint|dorsal] [--threads N] [--rss-every N]";
+                    + " [--stage ventral|joint|dorsal] [--threads N] [--rss-every N]"
+                    + " [--precision fp32|bf16]";
 
     private TrainBench() {}
 
@@ -54,6 +61,7 @@ public final class TrainBench {
         int warmup = 2;
         Stage stage = Stage.JOINT;
         int rssEvery = 0;
+        Precision precision = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -74,6 +82,7 @@ public final class TrainBench {
                     case "--warmup" -> warmup = Integer.parseInt(v);
                     case "--stage" -> stage = Stage.of(v);
                     case "--rss-every" -> rssEvery = Integer.parseInt(v);
+                    case "--precision" -> precision = Precision.of(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -87,6 +96,13 @@ public final class TrainBench {
         }
         List<Device> devs;
         try {
+            Libtorch lib = Libtorch.detect();
+            out.println(lib.describe());
+            DeviceCheck.check(
+                            devices == null ? DeviceSpec.parse(device) : DeviceSpec.parse(devices),
+                            lib,
+                            Libtorch.hasNvidiaSmi())
+                    .ifPresent(w -> System.err.println("bench train: warning: " + w));
             // --devices (data parallel, one replica per entry) wins over --device
             devs =
                     devices == null
@@ -95,6 +111,9 @@ public final class TrainBench {
         } catch (IllegalArgumentException e) {
             System.err.println("bench train: " + e.getMessage());
             return 2;
+        }
+        if (precision == null) {
+            precision = Precision.defaultFor(devs.get(0));
         }
         if (threads > 0) {
             JniUtils.setNumThreads(threads);
@@ -106,11 +125,12 @@ public final class TrainBench {
                         new BimmTrainer(
                                 model,
                                 TrainOptions.builder().optStage(stage).optBatchSize(batch).build(),
-                                devs)) {
+                                devs,
+                                precision)) {
             out.printf(
                     Locale.ROOT,
                     "preset=%s parameters=%d device=%s batch=%d stage=%s S=%d T=%d"
-                            + " torch=%s threads=%d%n",
+                            + " torch=%s threads=%d precision=%s%n",
                     config.getPreset(),
                     model.parameterCount(),
                     devs.size() == 1 ? devs.get(0) : devs,
@@ -119,7 +139,8 @@ public final class TrainBench {
                     config.getImageSize(),
                     config.getFrames(),
                     Engine.getInstance().getVersion(),
-                    JniUtils.getNumThreads());
+                    JniUtils.getNumThreads(),
+                    precision.label());
             SyntheticBatches data = new SyntheticBatches(config, 1);
             // a few distinct batches, generated outside the timed loop
             List<MaskedBatch> batches = new ArrayList<>();
@@ -129,10 +150,14 @@ public final class TrainBench {
             for (int i = 0; i < warmup; i++) {
                 trainer.step(batches.get(i % batches.size()));
             }
+            long peakDeviceMb = trainer.deviceMemoryMb();
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 trainer.step(batches.get(i % batches.size()));
+                if (devs.get(0).isGpu()) {
+                    peakDeviceMb = Math.max(peakDeviceMb, trainer.deviceMemoryMb());
+                }
                 if (rssEvery > 0 && (i + 1) % rssEvery == 0) {
                     // resident memory over time: it must stay flat (every step is scoped)
                     out.printf(Locale.ROOT, "step=%d rss_mb=%d%n", i + 1, statusMb("VmRSS:"));
@@ -144,14 +169,57 @@ public final class TrainBench {
             // with the load than the wall time does
             out.printf(
                     Locale.ROOT, "cpu_s_per_step=%.4f%n", (processCpuNanos() - cpu0) / 1e9 / steps);
+            double flops = FlopCount.step(config, stage, batch);
+            double tflops = flops / stepS / 1e12;
+            Peak peak = peak(devs, precision);
             out.printf(
                     Locale.ROOT,
-                    "train clips_per_s=%.2f step_s=%.4f peak_rss_mb=%d%n",
+                    "flops_per_step=%.4g peak_tflops=%s peak_source=%s%n",
+                    flops,
+                    peak.tflops() > 0
+                            ? String.format(Locale.ROOT, "%.4g", peak.tflops())
+                            : "unknown",
+                    peak.source());
+            out.printf(
+                    Locale.ROOT,
+                    "train clips_per_s=%.2f step_s=%.4f peak_rss_mb=%d precision=%s tflops=%.4f"
+                            + " mfu=%s peak_device_mb=%d%n",
                     batch / stepS,
                     stepS,
-                    peakRssMb());
+                    peakRssMb(),
+                    precision.label(),
+                    tflops,
+                    peak.tflops() > 0
+                            ? String.format(Locale.ROOT, "%.4f", tflops / peak.tflops())
+                            : "unknown",
+                    devs.get(0).isGpu() ? peakDeviceMb : peakRssMb());
         }
         return 0;
+    }
+
+    /** A device's dense peak in TFLOPS (0 when unknown) and where it comes from. */
+    record Peak(double tflops, String source) {}
+
+    /** The peak of all replica devices: the table for GPUs by name, a measured matmul on a CPU. */
+    static Peak peak(List<Device> devs, Precision precision) {
+        if (!devs.get(0).isGpu()) {
+            // replicas sharing the CPU share its peak
+            return new Peak(DevicePeaks.measureCpu(precision, 1024), "measured-cpu-matmul");
+        }
+        List<String> names = Libtorch.nvidiaSmiNames();
+        double sum = 0;
+        String label = "";
+        for (Device d : new java.util.LinkedHashSet<>(devs)) {
+            int i = d.getDeviceId();
+            String name = i < names.size() ? names.get(i) : "unknown";
+            var p = DevicePeaks.gpuPeak(name, precision);
+            if (p.isEmpty()) {
+                return new Peak(0, "unknown-gpu:" + name.replace(' ', '_'));
+            }
+            sum += p.getAsDouble();
+            label = name.replace(' ', '_');
+        }
+        return new Peak(sum, "table:" + label);
     }
 
     private static long processCpuNanos() {

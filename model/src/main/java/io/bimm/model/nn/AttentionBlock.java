@@ -4,10 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -52,19 +52,21 @@ public final class AttentionBlock extends AbstractBlock {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         NDArray q = ps.getValue(qBias, dev, training);
-        NDArray kZero = x.getManager().zeros(new Shape(dim), q.getDataType(), dev);
+        NDArray kZero =
+                Autocast.like(
+                        x.getManager().zeros(new Shape(dim), DataType.FLOAT32, dev), q); // q's type
         NDArray bias =
                 NdOps.scoped(
                         NDArrays.concat(new NDList(q, kZero, ps.getValue(vBias, dev, training))),
                         x.getManager()); // (3D)
-        NDArray qkv = Linear.linear(x, ps.getValue(qkvWeight, dev, training), bias).head();
+        NDArray qkv = NdOps.linear(x, ps.getValue(qkvWeight, dev, training), bias);
         qkv = qkv.reshape(b, n, 3, heads, dim / heads).transpose(2, 0, 3, 1, 4); // (3,B,H,N,hd)
-        NDArray qh = NdOps.mulScalar(qkv.get(0), (float) (1.0 / Math.sqrt((double) dim / heads)));
-        NDArray kh = qkv.get(1);
-        NDArray vh = qkv.get(2);
-        NDArray att = qh.matMul(kh.transpose(0, 1, 3, 2)).softmax(-1); // (B, H, N, N)
-        NDArray out = att.matMul(vh).transpose(0, 2, 1, 3).reshape(b, n, dim); // (B, N, D)
-        return Linear.linear(
+        // fused attention: no (B, H, N, N) scores kept for the backward (docs/gpu.md)
+        NDArray out =
+                TorchScriptOps.attention(qkv.get(0), qkv.get(1), qkv.get(2)) // (B, H, N, hd)
+                        .transpose(0, 2, 1, 3)
+                        .reshape(b, n, dim); // (B, N, D)
+        return NdOps.linearList(
                 out, ps.getValue(projWeight, dev, training), ps.getValue(projBias, dev, training));
     }
 

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.UniformInitializer;
@@ -64,13 +63,12 @@ public final class MlpBlock extends AbstractBlock {
         NDArray x = inputs.head(); // (B, N, D)
         var dev = x.getDevice();
         NDArray h =
-                Linear.linear(
-                                x,
-                                ps.getValue(fc1Weight, dev, training),
-                                ps.getValue(fc1Bias, dev, training))
-                        .head(); // (B, N, rD)
+                NdOps.linear(
+                        x,
+                        ps.getValue(fc1Weight, dev, training),
+                        ps.getValue(fc1Bias, dev, training)); // (B, N, rD)
         h = Activation.gelu(h);
-        return Linear.linear(
+        return NdOps.linearList(
                 h, ps.getValue(fc2Weight, dev, training), ps.getValue(fc2Bias, dev, training));
     }
 

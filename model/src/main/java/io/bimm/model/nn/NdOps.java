@@ -1,8 +1,10 @@
 package io.bimm.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
 
 /**
  * Small tensor helpers shared by the blocks.
@@ -35,10 +37,31 @@ public final class NdOps {
         return x.mul(x.getManager().create(v));
     }
 
-    /** LayerNorm over the last axis with the given affine parameters. */
+    /**
+     * LayerNorm over the last axis with the given affine parameters, always in float32 (a bfloat16
+     * input is cast up first, as autocast does).
+     */
     public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
         long d = x.getShape().get(x.getShape().dimension() - 1);
-        return x.getNDArrayInternal().layerNorm(x, new Shape(d), gamma, beta, LN_EPS).head();
+        NDArray x32 = Autocast.toFloat32(x);
+        return x32.getNDArrayInternal().layerNorm(x32, new Shape(d), gamma, beta, LN_EPS).head();
+    }
+
+    /**
+     * {@code x W^T + b} in the weight's type: the input is cast to it (a differentiable cast), so
+     * with bfloat16 weights (mixed precision) the matmul runs in bfloat16, and with float32 weights
+     * nothing changes. {@code bias} may be null.
+     */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        NDArray in = Autocast.like(x, weight);
+        return bias == null
+                ? Linear.linear(in, weight).head()
+                : Linear.linear(in, weight, bias).head();
+    }
+
+    /** {@link #linear} as a one-array list, the shape a block's forward returns. */
+    public static NDList linearList(NDArray x, NDArray weight, NDArray bias) {
+        return new NDList(linear(x, weight, bias));
     }
 
     /**

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -91,7 +90,7 @@ public final class PatchEmbedBlock extends AbstractBlock {
                         frames == 1 ? w.transpose(0, 2, 3, 1) : w.transpose(0, 2, 3, 4, 1),
                         pixels.getManager());
         wFlat = wFlat.reshape(dim, getPatchValues()); // (D, P)
-        return Linear.linear(x, wFlat, ps.getValue(bias, dev, training)); // (B, K, D)
+        return NdOps.linearList(x, wFlat, ps.getValue(bias, dev, training)); // (B, K, D)
     }
 
     @Override

@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
@@ -82,7 +81,7 @@ public final class StageDecoder extends AbstractBlock {
         long b = h.getShape().get(0);
         long k = h.getShape().get(1);
         long masked = maskedIdx.getShape().get(0) / b;
-        NDArray vis = Linear.linear(h, ps.getValue(embedWeight, dev, training)).head();
+        NDArray vis = NdOps.linear(h, ps.getValue(embedWeight, dev, training), null);
         vis = vis.add(NdOps.gatherRows(posTable, visibleIdx, b)); // (B, K, Dd)
         NDArray mask =
                 m.zeros(new Shape(b, masked, decoderDim), DataType.FLOAT32, dev)
@@ -94,7 +93,7 @@ public final class StageDecoder extends AbstractBlock {
         }
         x = norm.forward(ps, new NDList(x), training).head();
         x = x.get(new NDIndex(":, {}:", k)); // (B, M, Dd)
-        return Linear.linear(
+        return NdOps.linearList(
                 x, ps.getValue(predWeight, dev, training), ps.getValue(predBias, dev, training));
     }
 

@@ -43,6 +43,7 @@ public final class BimmTrainer implements AutoCloseable {
     private final AdamW adam;
     private final List<Map.Entry<String, Parameter>> trainable = new ArrayList<>();
     private final List<Device> devices;
+    private final Precision precision;
     private boolean concurrent;
     private ExecutorService replicaThreads;
     // Written by the stepping thread only, read from others: volatile suffices.
@@ -82,6 +83,19 @@ public final class BimmTrainer implements AutoCloseable {
      * Devices#resolve}); the model, which holds the master parameters, must live on the first.
      */
     public BimmTrainer(Bimm model, TrainOptions options, List<Device> devices) {
+        this(
+                model,
+                options,
+                devices,
+                Precision.defaultFor(devices.isEmpty() ? Device.cpu() : devices.get(0)));
+    }
+
+    /**
+     * Creates a data-parallel trainer as {@link #BimmTrainer(Bimm, TrainOptions, List)} does, whose
+     * steps run in {@code precision} (the master weights and moments stay float32).
+     */
+    public BimmTrainer(
+            Bimm model, TrainOptions options, List<Device> devices, Precision precision) {
         if (devices.isEmpty() || !devices.get(0).equals(model.getManager().getDevice())) {
             throw new IllegalArgumentException(
                     "The model lives on "
@@ -91,6 +105,7 @@ public final class BimmTrainer implements AutoCloseable {
                             + "; create the model on the first device.");
         }
         this.devices = List.copyOf(devices);
+        this.precision = precision;
         // replicas on distinct devices run at once; replicas sharing one run in turn
         this.concurrent =
                 this.devices.size() > 1 && Set.copyOf(this.devices).size() == devices.size();
@@ -121,6 +136,11 @@ public final class BimmTrainer implements AutoCloseable {
 
     public AdamW getOptimizer() {
         return adam;
+    }
+
+    /** The arithmetic of the steps. */
+    public Precision getPrecision() {
+        return precision;
     }
 
     /** The replica devices, the master's first. */
@@ -215,7 +235,8 @@ public final class BimmTrainer implements AutoCloseable {
         for (int r = 0; r < slices.size(); r++) {
             double weight = (double) slices.get(r).size() / batch.size();
             NDManager at = scope.newSubManager(devices.get(r));
-            replicas.add(new Replica(new ReplicaStore(at, r == 0), slices.get(r), weight));
+            replicas.add(
+                    new Replica(new ReplicaStore(at, r == 0, precision), slices.get(r), weight));
         }
         runReplicas(replicas);
         return replicas;
