@@ -61,13 +61,26 @@ public final class AttentionBlock extends AbstractBlock {
                         x.getManager()); // (3D)
         NDArray qkv = NdOps.linear(x, ps.getValue(qkvWeight, dev, training), bias);
         qkv = qkv.reshape(b, n, 3, heads, dim / heads).transpose(2, 0, 3, 1, 4); // (3,B,H,N,hd)
-        // fused attention: no (B, H, N, N) scores kept for the backward (docs/gpu.md)
         NDArray out =
-                TorchScriptOps.attention(qkv.get(0), qkv.get(1), qkv.get(2)) // (B, H, N, hd)
+                attend(qkv.get(0), qkv.get(1), qkv.get(2)) // (B, H, N, hd)
                         .transpose(0, 2, 1, 3)
                         .reshape(b, n, dim); // (B, N, D)
         return NdOps.linearList(
                 out, ps.getValue(projWeight, dev, training), ps.getValue(projBias, dev, training));
+    }
+
+    /**
+     * {@code softmax(q k^T / sqrt(hd)) v}. In bfloat16, the fused kernel ({@link
+     * TorchScriptOps#attention}: no (B, H, N, N) scores kept for the backward, docs/gpu.md); in
+     * float32, the explicit product, whose numbers do not depend on how the batch is split (the
+     * fused CPU kernel's do, beyond what data parallelism's tests allow).
+     */
+    private NDArray attend(NDArray q, NDArray k, NDArray v) {
+        if (Autocast.isBf16(q)) {
+            return TorchScriptOps.attention(q, k, v);
+        }
+        NDArray qh = NdOps.mulScalar(q, (float) (1.0 / Math.sqrt((double) dim / heads)));
+        return qh.matMul(k.transpose(0, 1, 3, 2)).softmax(-1).matMul(v); // (B, H, N, hd)
     }
 
     @Override
