@@ -281,6 +281,7 @@ public final class TrainJobOptions {
             PrepConfigOptions.VENTRAL_MASK_RATIO,
             PrepConfigOptions.DORSAL_MASK_RATIO,
             PrepConfigOptions.SHORT_CLIP_POLICY,
+            PrepConfigOptions.REPEATED_SAMPLING,
             PrepConfigOptions.MAX_BYTES,
             PrepConfigOptions.MAX_WIDTH,
             PrepConfigOptions.MAX_HEIGHT,

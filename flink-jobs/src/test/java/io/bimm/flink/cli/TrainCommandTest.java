@@ -107,13 +107,17 @@ class TrainCommandTest {
                                 "-D",
                                 "prep.seed=7",
                                 "-D",
-                                "fault.nan-at-sample=3")
+                                "fault.nan-at-sample=3",
+                                "-D",
+                                "prep.repeated-sampling=2")
                         .configuration();
         assertThat(conf.toMap())
                 .containsEntry("taskmanager.numberOfTaskSlots", "4")
                 .containsEntry("metrics.reporter.prom.factory.class", "x");
         assertThat(conf.get(PrepConfigOptions.SEED)).isEqualTo(7L);
         assertThat(conf.get(FaultOptions.NAN_AT_SAMPLE)).isEqualTo(3);
+        // the job reads it (deploy/fault-test.sh sets it): every prep.* key the job reads is open
+        assertThat(conf.get(PrepConfigOptions.REPEATED_SAMPLING)).isEqualTo(2);
     }
 
     private static TrainCommand parse(String... args) {
