@@ -45,7 +45,8 @@ R=2             # samples per record (prep.repeated-sampling): a record's sample
                 # a checkpoint and must still be trained exactly once
 P1=24           # clips produced before the broker restart: enough that the kill -9 (at step 6
                 # or a little later, as fast as the job trains) leaves untrained clips
-P2=12           # clips produced after it
+P2=24           # clips produced after it: 16 steps, so the disk-full fault (after the first
+                # step on them) meets a job that still trains and writes checkpoints
 NAN_AT=4        # the 4th sample gets a NaN: the 2nd batch is skipped
 THROW_AT=12     # the 12th sample throws
 MAX=$(((P1 + P2) * R / B - 1)) # every batch but the skipped one becomes a step
