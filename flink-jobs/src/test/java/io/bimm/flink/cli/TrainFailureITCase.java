@@ -84,7 +84,10 @@ class TrainFailureITCase {
                         Run second = train(bootstrap, ckpt, 4);
                         assertThat(second.out()).contains("resuming from savepoint");
                         assertThat(second.exit()).as(second.out()).isEqualTo(1);
-                        List<String> lines = second.err().lines().toList();
+                        // One error line (beside the progress line's plain-mode lines on stderr).
+                        List<String> lines =
+                                second.err().lines().filter(l -> l.startsWith("bimm: ")).toList();
+                        assertThat(lines).as(second.err()).hasSize(1);
                         assertThat(lines.get(0))
                                 .startsWith(
                                         "bimm: The training job ended as FAILED: root cause:"
