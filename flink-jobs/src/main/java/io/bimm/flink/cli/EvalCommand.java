@@ -312,7 +312,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private Path pretrain(Path ckptRoot) throws Exception {
-        try (LocalTraining local = new LocalTraining()) {
+        try (LocalTraining local = new LocalTraining(1)) {
             IngestReport report = local.ingest(List.of(dataset.resolve("train").toString()), 4);
             System.out.println(report.summaryLine());
             Configuration conf = jobConf();
@@ -350,6 +350,10 @@ public final class EvalCommand implements Callable<Integer> {
         conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(60));
         conf.set(TrainJobOptions.GROUP_ID, "bimm-eval");
         conf.set(PrepConfigOptions.SEED, seed);
+        // one reader in produce order (LocalTraining(1)), one sample per record: the same samples
+        // in the same order for a given seed, whatever the timing
+        conf.set(TrainJobOptions.PREP_PARALLELISM, 1);
+        conf.set(PrepConfigOptions.REPEATED_SAMPLING, 1);
         return conf;
     }
 

@@ -15,20 +15,31 @@ import java.util.List;
 import org.apache.flink.configuration.Configuration;
 
 /**
- * What {@code bimm demo} and {@code bimm eval} share: an ephemeral Kafka broker (KRaft) with two
- * partitions per topic, a set of videos ingested into it, and a training job in a local Flink
- * MiniCluster that reads them while an {@link EpochFeeder} produces them again as new epochs.
+ * What {@code bimm demo} and {@code bimm eval} share: an ephemeral Kafka broker (KRaft), a set of
+ * videos ingested into it, and a training job in a local Flink MiniCluster that reads them while an
+ * {@link EpochFeeder} produces them again as new epochs.
  */
 final class LocalTraining implements AutoCloseable {
 
     private final EmbeddedKafka kafka;
+    private final int partitions;
     private final List<VideoClip> clips = new ArrayList<>();
 
-    /** Starts the broker and creates its topics. */
+    /** Starts the broker and creates its topics with two partitions each (the demo). */
     LocalTraining() throws Exception {
+        this(2);
+    }
+
+    /**
+     * Starts the broker and creates its topics with {@code partitions} partitions each. One
+     * partition read by one preprocessing instance gives the job its samples in the order they were
+     * produced, whatever the timing ({@code bimm eval}); two let the demo show the parallel read.
+     */
+    LocalTraining(int partitions) throws Exception {
+        this.partitions = partitions;
         kafka = EmbeddedKafka.startEphemeral();
         try {
-            kafka.createDefaultTopics(2);
+            kafka.createDefaultTopics(partitions);
         } catch (Exception | Error e) {
             kafka.close();
             throw e;
@@ -44,7 +55,10 @@ final class LocalTraining implements AutoCloseable {
         try (Ingestor ingestor =
                 new Ingestor(
                         Ingestor.Settings.clips(
-                                kafka.bootstrapServers(), Topics.CLIPS, segmentSeconds, 2))) {
+                                kafka.bootstrapServers(),
+                                Topics.CLIPS,
+                                segmentSeconds,
+                                partitions))) {
             ingestor.onClip(clips::add);
             return ingestor.ingest(InputFiles.expand(inputs), System.err, false);
         }

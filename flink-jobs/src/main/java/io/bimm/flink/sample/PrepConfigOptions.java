@@ -78,7 +78,8 @@ public final class PrepConfigOptions {
                     .longType()
                     .defaultValue(0L)
                     .withDescription(
-                            "Run seed: crops and masks are a function of (seed, clip id, draw).");
+                            "Run seed: crops and masks are a function of (seed, clip id, draw), and"
+                                    + " the initial weights of a run from scratch of the seed.");
 
     public static final ConfigOption<Integer> REPEATED_SAMPLING =
             ConfigOptions.key("prep.repeated-sampling")

@@ -1,6 +1,7 @@
 package io.bimm.flink.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import io.bimm.model.Bimm;
 import io.bimm.model.BimmConfig;
 import io.bimm.model.train.BimmTrainer;
@@ -54,10 +55,15 @@ final class AsyncTrainer implements AutoCloseable {
     /**
      * A trainer of a new {@code config} model on {@code device} ({@link Devices#resolve}) in {@code
      * precision} (by default the device's, {@link Precision#defaultFor}); a GPU setting the loaded
-     * libtorch cannot serve is refused ({@link DeviceCheck}).
+     * libtorch cannot serve is refused ({@link DeviceCheck}). The initial weights are a function of
+     * {@code seed} (the run seed, {@code prep.seed}), so a run from scratch is reproducible.
      */
     static AsyncTrainer create(
-            BimmConfig config, TrainOptions options, String device, Optional<Precision> precision)
+            BimmConfig config,
+            TrainOptions options,
+            String device,
+            Optional<Precision> precision,
+            long seed)
             throws Exception {
         AsyncTrainer t = new AsyncTrainer();
         try {
@@ -69,9 +75,11 @@ final class AsyncTrainer implements AutoCloseable {
             Precision p = precision.orElse(Precision.defaultFor(devs.get(0)));
             t.trainer =
                     t.call(
-                            () ->
-                                    new BimmTrainer(
-                                            Bimm.newModel(config, devs.get(0)), options, devs, p));
+                            () -> {
+                                Engine.getInstance().setRandomSeed((int) seed);
+                                return new BimmTrainer(
+                                        Bimm.newModel(config, devs.get(0)), options, devs, p);
+                            });
         } catch (Exception e) {
             t.thread.shutdownNow();
             throw e;

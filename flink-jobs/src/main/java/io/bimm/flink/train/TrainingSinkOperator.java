@@ -75,7 +75,8 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         config,
                         options,
                         conf.get(TrainJobOptions.DEVICE),
-                        conf.getOptional(PrecisionOptions.PRECISION));
+                        conf.getOptional(PrecisionOptions.PRECISION),
+                        conf.get(PrepConfigOptions.SEED));
         limit = new StepLimit(maxSteps, trainer);
         state = SinkState.register(ctx.getOperatorStateStore());
         sources =
