@@ -204,7 +204,7 @@ public final class TrainBench {
     static Peak peak(List<Device> devs, Precision precision) {
         if (!devs.get(0).isGpu()) {
             // replicas sharing the CPU share its peak
-            return new Peak(DevicePeaks.measureCpu(precision, 1024), "measured-cpu-matmul");
+            return new Peak(DevicePeaks.measureCpu(precision), "measured-cpu-matmul");
         }
         List<String> names = Libtorch.nvidiaSmiNames();
         double sum = 0;
