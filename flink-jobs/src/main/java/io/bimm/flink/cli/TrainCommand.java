@@ -1,5 +1,7 @@
 package io.bimm.flink.cli;
 
+import io.bimm.flink.train.Recipe;
+import io.bimm.flink.train.TrainJob;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
 import io.bimm.model.train.DeviceCheck;
@@ -50,6 +52,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--stage", description = "ventral, joint or dorsal (train.stage).")
     String stage;
+
+    @Option(
+            names = "--recipe",
+            paramLabel = "NAME",
+            description =
+                    "bimm (the defaults) or videomae (one decoder per branch on the last block,"
+                            + " final-level target only: ventral-rgb, dorsal-motion; tube mask"
+                            + " 0.9). Options set with -D override the recipe's.")
+    String recipe;
 
     @Option(
             names = "--init-from",
@@ -147,7 +158,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The job's configuration: -D values, then the named flags on top, checked as one set.
+     * The job's configuration: -D values, then the named flags on top, checked as one set; then the
+     * --recipe's values for the keys still unset, and the model config they describe.
      *
      * @throws ParameterException (exit 2) naming an unknown key of the project's namespaces, with
      *     the closest known one, or a value that does not parse
@@ -171,7 +183,11 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             Configuration conf =
                     DynamicOptions.accepting(TrainJobOptions.all()).configuration(settings);
+            if (recipe != null) {
+                Recipe.of(recipe).applyTo(conf);
+            }
             TrainJobOptions.device(conf);
+            TrainJob.modelConfig(conf);
             dashboard.applyTo(conf);
             return conf;
         } catch (IllegalArgumentException e) {
