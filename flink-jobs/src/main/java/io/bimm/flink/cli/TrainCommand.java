@@ -1,12 +1,17 @@
 package io.bimm.flink.cli;
 
+import io.bimm.flink.train.InitFrom;
 import io.bimm.flink.train.Recipe;
 import io.bimm.flink.train.TrainJob;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.train.DeviceCheck;
 import io.bimm.model.train.DeviceSpec;
 import io.bimm.model.train.Libtorch;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -162,7 +167,8 @@ public final class TrainCommand implements Callable<Integer> {
      * --recipe's values for the keys still unset, and the model config they describe.
      *
      * @throws ParameterException (exit 2) naming an unknown key of the project's namespaces, with
-     *     the closest known one, or a value that does not parse
+     *     the closest known one, or a value that does not parse, or a local --init-from checkpoint
+     *     of another model config ({@link InitFrom})
      */
     Configuration configuration() {
         Map<String, String> settings = new LinkedHashMap<>(dynamic);
@@ -187,10 +193,15 @@ public final class TrainCommand implements Callable<Integer> {
                 Recipe.of(recipe).applyTo(conf);
             }
             TrainJobOptions.device(conf);
-            TrainJob.modelConfig(conf);
+            BimmConfig model = TrainJob.modelConfig(conf);
+            String initFrom = conf.getOptional(TrainJobOptions.INIT_FROM).orElse("");
+            if (!initFrom.isBlank() && Files.exists(Paths.get(initFrom))) {
+                // the job checks it too; here a local checkpoint is refused before a job starts
+                InitFrom.check(Checkpoints.resolve(Paths.get(initFrom)), model);
+            }
             dashboard.applyTo(conf);
             return conf;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IOException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
