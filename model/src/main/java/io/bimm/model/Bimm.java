@@ -29,8 +29,8 @@ import java.util.Set;
 
 /**
  * The BIMM dual-branch model (SPEC 4): a ventral (image) and a dorsal (video) staged encoder that
- * share their first blocks, and one decoder per branch stage. B batch, K visible and M masked
- * tokens, D width.
+ * share their first blocks, and one decoder per branch stage whose target is on. B batch, K visible
+ * and M masked tokens, D width.
  *
  * <p>{@code forward} takes the named arrays of {@link MaskedBatch#toNDList} and returns the total
  * loss first, then one scalar loss per enabled target named by {@link Target#key()}.
@@ -60,6 +60,9 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
             encoders.put(b, addChildBlock(b.key(), encoder(b)));
         }
         for (Target t : Target.values()) {
+            if (!config.isTargetOn(t)) {
+                continue; // a target switched off has no decoder (paper Table 7 ablation)
+            }
             decoders.put(
                     t,
                     addChildBlock(
@@ -184,7 +187,11 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
         return getEncoder(branch).forward(ps, new NDList(pixels, visibleIdx), training);
     }
 
-    /** Decoder of one target: predictions {@code (B, M, C)} for the masked tokens. */
+    /**
+     * Decoder of one enabled target: predictions {@code (B, M, C)} for the masked tokens.
+     *
+     * @throws IllegalArgumentException for a target the config switches off (it has no decoder)
+     */
     public NDArray forwardDecoder(
             ParameterStore ps,
             Target target,
@@ -192,9 +199,14 @@ public final class Bimm extends AbstractBlock implements AutoCloseable {
             NDArray visibleIdx,
             NDArray maskedIdx,
             boolean training) {
-        return decoders.get(target)
-                .forward(ps, new NDList(h, visibleIdx, maskedIdx), training)
-                .head();
+        StageDecoder decoder = decoders.get(target);
+        if (decoder == null) {
+            throw new IllegalArgumentException(
+                    "Target "
+                            + target.key()
+                            + " is switched off in this model: it has no decoder.");
+        }
+        return decoder.forward(ps, new NDList(h, visibleIdx, maskedIdx), training).head();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.bimm.flink.cli;
 import io.bimm.flink.fault.FaultOptions;
 import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.train.ImageOptions;
+import io.bimm.flink.train.ModelOptions;
 import io.bimm.flink.train.PrecisionOptions;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainingLogOptions;
@@ -49,6 +50,7 @@ public final class DynamicOptions {
     public static final List<Class<?>> OPTION_CLASSES =
             List.of(
                     TrainJobOptions.class,
+                    ModelOptions.class,
                     TrainingLogOptions.class,
                     ImageOptions.class,
                     PrecisionOptions.class,

@@ -1,10 +1,17 @@
 package io.bimm.flink.cli;
 
+import io.bimm.flink.train.InitFrom;
+import io.bimm.flink.train.Recipe;
+import io.bimm.flink.train.TrainJob;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
+import io.bimm.model.BimmConfig;
+import io.bimm.model.checkpoint.Checkpoints;
 import io.bimm.model.train.DeviceCheck;
 import io.bimm.model.train.DeviceSpec;
 import io.bimm.model.train.Libtorch;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,6 +57,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--stage", description = "ventral, joint or dorsal (train.stage).")
     String stage;
+
+    @Option(
+            names = "--recipe",
+            paramLabel = "NAME",
+            description =
+                    "bimm (the defaults) or videomae (one decoder per branch on the last block,"
+                            + " final-level target only: ventral-rgb, dorsal-motion; tube mask"
+                            + " 0.9). Options set with -D override the recipe's.")
+    String recipe;
 
     @Option(
             names = "--init-from",
@@ -147,10 +163,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The job's configuration: -D values, then the named flags on top, checked as one set.
+     * The job's configuration: -D values, then the named flags on top, checked as one set; then the
+     * --recipe's values for the keys still unset, and the model config they describe.
      *
      * @throws ParameterException (exit 2) naming an unknown key of the project's namespaces, with
-     *     the closest known one, or a value that does not parse
+     *     the closest known one, or a value that does not parse, or a local --init-from checkpoint
+     *     of another model config ({@link InitFrom})
      */
     Configuration configuration() {
         Map<String, String> settings = new LinkedHashMap<>(dynamic);
@@ -171,10 +189,19 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             Configuration conf =
                     DynamicOptions.accepting(TrainJobOptions.all()).configuration(settings);
+            if (recipe != null) {
+                Recipe.of(recipe).applyTo(conf);
+            }
             TrainJobOptions.device(conf);
+            BimmConfig model = TrainJob.modelConfig(conf);
+            String initFrom = conf.getOptional(TrainJobOptions.INIT_FROM).orElse("");
+            if (!initFrom.isBlank() && Files.exists(Paths.get(initFrom))) {
+                // the job checks it too; here a local checkpoint is refused before a job starts
+                InitFrom.check(Checkpoints.resolve(Paths.get(initFrom)), model);
+            }
             dashboard.applyTo(conf);
             return conf;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IOException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,9 +128,15 @@ final class ModelCheckpoints {
     /**
      * Initializes {@code trainer}'s parameters from a checkpoint of possibly another stage,
      * starting a new optimization (fresh AdamW state, step 0). A ventral checkpoint starting a
-     * joint or dorsal run has its blocks copied and patch kernel inflated (SPEC 5).
+     * joint or dorsal run has its blocks copied and patch kernel inflated (SPEC 5). A checkpoint of
+     * another model config is refused without restarts ({@link InitFrom}).
      */
     static void initFrom(BimmTrainer trainer, Path dir) throws IOException {
+        try {
+            InitFrom.check(dir, trainer.getModel().getConfig());
+        } catch (IllegalArgumentException e) {
+            throw new SuppressRestartsException(e); // a restart would meet the same checkpoint
+        }
         Stage from = stageOf(dir);
         TrainOptions fromOptions = TrainOptions.builder().optStage(from).optBatchSize(1).build();
         BimmTrainer loader = new BimmTrainer(trainer.getModel(), fromOptions);

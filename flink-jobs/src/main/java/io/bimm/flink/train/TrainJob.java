@@ -13,7 +13,9 @@ import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.PrepareSampleFunction;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.model.BimmConfig;
+import io.bimm.model.Preset;
 import io.bimm.model.Stage;
+import io.bimm.model.Target;
 import io.bimm.model.train.TrainOptions;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.VideoClip;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.operators.SlotSharingGroup;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -46,13 +49,32 @@ public final class TrainJob {
 
     private TrainJob() {}
 
-    /** The model config the options describe. */
+    /**
+     * The model config the options describe: the preset, the {@link ModelOptions} (splits, sharing,
+     * targets, loss weights, lambda) and the mask ratios of {@link PrepConfigOptions}.
+     *
+     * @throws IllegalArgumentException one sentence naming the option whose value is invalid
+     */
     public static BimmConfig modelConfig(Configuration conf) {
-        return BimmConfig.builder(conf.get(TrainJobOptions.PRESET))
-                .optMaskRatios(
-                        conf.get(PrepConfigOptions.VENTRAL_MASK_RATIO).floatValue(),
-                        conf.get(PrepConfigOptions.DORSAL_MASK_RATIO).floatValue())
-                .build();
+        Preset preset = conf.get(TrainJobOptions.PRESET);
+        BimmConfig.Builder b =
+                BimmConfig.builder(preset)
+                        .optMaskRatios(
+                                conf.get(PrepConfigOptions.VENTRAL_MASK_RATIO).floatValue(),
+                                conf.get(PrepConfigOptions.DORSAL_MASK_RATIO).floatValue())
+                        .optSharing(conf.get(ModelOptions.SHARING))
+                        .optLambda(ModelOptions.lambda(conf));
+        int[] splits = ModelOptions.splits(conf, BimmConfig.builder(preset).build());
+        if (splits != null) {
+            b.optSplits(splits[0], splits[1], splits[2]);
+        }
+        Set<Target> on = ModelOptions.targets(conf, stage(conf));
+        for (Target t : Target.values()) {
+            b.optTarget(t, on.contains(t));
+        }
+        float[] w = ModelOptions.lossWeights(conf);
+        b.optWeights(w[0], w[1], w[2]);
+        return b.build();
     }
 
     /** The optimization settings the options describe. */

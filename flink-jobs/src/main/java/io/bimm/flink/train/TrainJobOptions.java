@@ -241,8 +241,8 @@ public final class TrainJobOptions {
 
     /**
      * Every option {@code bimm train} accepts, in the order {@code bimm train --help} lists them:
-     * this class's, and those of {@link ImageOptions}, {@link PrepConfigOptions} and {@link
-     * FaultOptions} the job reads.
+     * this class's, and those of {@link ModelOptions}, {@link ImageOptions}, {@link
+     * PrepConfigOptions} and {@link FaultOptions} the job reads.
      */
     public static ConfigOption<?>[] all() {
         return new ConfigOption<?>[] {
@@ -253,6 +253,11 @@ public final class TrainJobOptions {
             GROUP_ID,
             KAFKA_CLIENT,
             PRESET,
+            ModelOptions.SPLITS,
+            ModelOptions.SHARING,
+            ModelOptions.TARGETS,
+            ModelOptions.LOSS_WEIGHTS,
+            ModelOptions.LAMBDA,
             STAGE,
             ImageOptions.IMAGE_SHARE,
             INIT_FROM,
