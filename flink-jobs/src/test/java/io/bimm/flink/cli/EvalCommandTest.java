@@ -83,12 +83,47 @@ class EvalCommandTest {
                 .hasMessageContaining("dorsal mask ratio 0.75");
         EvalCommand other = parse("--dataset", data.toString(), "--work", work.toString());
         Files.writeString(
-                work.resolve("pretrain").resolve(EvalCommand.PRETRAIN_SETTINGS),
+                work.resolve("pretrain").resolve(EvalPretraining.SETTINGS_FILE),
                 other.pretrainSettings());
         assertThat(other.pretrainSettings()).contains("dorsal mask ratio 0.9");
         assertThatThrownBy(c::call)
                 .isInstanceOf(UserException.class)
                 .hasMessageContaining("dorsal mask ratio 0.9,")
                 .hasMessageContaining("delete it or choose another --work");
+    }
+
+    @Test
+    void refusesAComparedConfigurationWithAnUnknownRecipeOrOptionBeforeAnythingRuns() {
+        Path none = dir.resolve("none");
+        assertThatThrownBy(parse("--dataset", none.toString(), "--compare", "bimm", "mae")::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("--compare mae: Unknown recipe 'mae'");
+        assertThatThrownBy(
+                        parse("--dataset", none.toString(), "--compare", "bimm+model.split=2")
+                                ::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("'model.split' is not a model option eval varies");
+        assertThatThrownBy(
+                        parse("--dataset", none.toString(), "--compare", "bimm+model.sharing=some")
+                                ::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("model.sharing");
+        assertThatThrownBy(parse("--dataset", none.toString(), "-D", "train.batch-size=4")::call)
+                .isInstanceOf(UserException.class)
+                .hasMessageContaining("train.batch-size");
+        assertThat(none).doesNotExist();
+    }
+
+    @Test
+    void namesAConfigurationOtherThanPlainBimmInItsSettingsAndFolder() {
+        EvalVariant splits = EvalVariant.parse("bimm+model.splits=12,12,12");
+        assertThat(splits.label()).isEqualTo("bimm+model.splits=12,12,12");
+        assertThat(splits.folder()).isEqualTo("bimm_model.splits_12_12_12");
+        assertThat(EvalVariant.parse("model.targets=dorsal-motion").label())
+                .isEqualTo("bimm+model.targets=dorsal-motion");
+        EvalCommand c = parse("--dataset", dir.toString());
+        assertThat(c.pretrainSettings()).doesNotContain("config");
+        EvalCommand v = parse("--dataset", dir.toString(), "--recipe", "videomae");
+        assertThat(v.pretrainSettings()).endsWith(", config videomae");
     }
 }
