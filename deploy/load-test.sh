@@ -6,7 +6,7 @@
 #
 #   deploy/load-test.sh [--rate 1] [--seconds 300] [--taskmanagers 1] [--slots 2]
 #                       [--batch-size 2] [--every 10] [--drain-wait 300] [--prep-only]
-#                       [--prefill N]
+#                       [--prefill N] [--repeat R]
 #
 # A rate above the job's capacity builds a backlog: the job then runs at its capacity, which is
 # how the scaling figure is measured (--prep-only: samples go to a discarding sink instead of the
@@ -14,6 +14,8 @@
 # --rate 0 produces as fast as the broker takes clips. --prefill N produces N clips before the job
 # starts and feeds nothing while it runs: the job then has the machine to itself, which is how the
 # scaling figure is measured on one machine (the feeder and broker otherwise take CPU from it).
+# --repeat R is prep.repeated-sampling (default 4, the job's default): each clip record trains as
+# R samples, so throughput counts samples and the lag and drain count records (samples / R).
 # Settings: BIMM_LOAD_DIR (default bimm-data/load-test), BIMM_LOAD_REST_PORT (28081),
 # BIMM_LOAD_KAFKA_PORT (29092), BIMM_VIDEOS (../shared/data/videos).
 # The last line is
@@ -41,6 +43,7 @@ EVERY=10
 DRAIN_WAIT=300
 PREP_ONLY=false
 PREFILL=0
+REPEAT=4
 while [ $# -gt 0 ]; do
     case "$1" in
         --rate) RATE="$2"; shift 2 ;;
@@ -52,7 +55,8 @@ while [ $# -gt 0 ]; do
         --drain-wait) DRAIN_WAIT="$2"; shift 2 ;;
         --prep-only) PREP_ONLY=true; shift ;;
         --prefill) PREFILL="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --repeat) REPEAT="$2"; shift 2 ;;
+        -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "load-test: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -100,6 +104,7 @@ fi
 "$BIMM" train --jobmanager "localhost:$REST" --bootstrap "localhost:$KPORT" --fresh \
     --batch-size "$BATCH" --checkpoint-dir "$DIR/checkpoints" --checkpoint-every 0 \
     -D prep.parallelism="$PAR" -D prep.only="$PREP_ONLY" -D kafka.group-id=load-test \
+    -D prep.repeated-sampling="$REPEAT" \
     -D train.flink-checkpoint-interval=30s >"$DIR/train.out" 2>&1 &
 TRAIN_PID=$!
 JID="$(await_job_id "$TRAIN_PID" "$DIR/train.out")" || { log "the job did not start:"; cat "$DIR/train.out"; exit 1; }
@@ -185,7 +190,7 @@ DRAIN=""
 [ "$PREFILL" -gt 0 ] && DRAIN_WAIT=0
 for _ in $(seq 1 "$DRAIN_WAIT"); do
     c="$(vmetric "$SINK" "$SINK_IN" sum)"
-    if [ "${c%.*}" -ge "${FED:-0}" ]; then
+    if [ "${c%.*}" -ge "$((${FED:-0} * REPEAT))" ]; then
         DRAIN=$(($(date +%s) - T_END))
         break
     fi
@@ -193,11 +198,12 @@ for _ in $(seq 1 "$DRAIN_WAIT"); do
 done
 log "last clip consumed ${DRAIN:-(not within $DRAIN_WAIT)} s after the feed ended"
 
-python3 - "$SAMPLES" "$RATE" "$SECONDS_RUN" "$PAR" "${FED:-0}" "${DRAIN:--1}" <<'EOF'
+python3 - "$SAMPLES" "$RATE" "$SECONDS_RUN" "$PAR" "${FED:-0}" "${DRAIN:--1}" "$REPEAT" <<'EOF'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 rate, secs, par, produced = float(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5] or 0)
 drain = float(sys.argv[6])
+repeat = int(sys.argv[7])  # samples per clip record
 t = [float(r[0]) for r in rows]
 col = lambda i: [float(r[i] or 0) for r in rows]
 prep, cons, busy, bp, heap, rss, cpu = col(2), col(3), col(4), col(5), col(6), col(7), col(8)
@@ -208,7 +214,7 @@ thr = (cons[-1] - cons[k]) / dt if dt > 0 else 0.0
 prep_thr = (prep[-1] - prep[k]) / dt if dt > 0 else 0.0
 cores = (cpu[-1] - cpu[k]) / dt if dt > 0 else 0.0
 per_cpu_s = (cons[-1] - cons[k]) / (cpu[-1] - cpu[k]) if cpu[-1] > cpu[k] else 0.0
-lag = max(0, produced - cons[-1])  # at the last sample, when the feed ended
+lag = max(0, produced - cons[-1] / repeat)  # records, at the last sample, when the feed ended
 lag_s = drain if drain >= 0 else float("inf")
 bp_pct = sum(bp[k:]) / len(bp[k:]) / 10
 busy_pct = sum(busy[k:]) / len(busy[k:]) / 10

@@ -5,6 +5,7 @@ import io.bimm.flink.ingest.IngestReport;
 import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.train.TrainJobOptions;
 import io.bimm.flink.train.TrainRunner;
 import io.bimm.schemas.Topics;
@@ -88,7 +89,9 @@ final class LocalTraining implements AutoCloseable {
                                         Topics.CLIPS,
                                         conf.get(TrainJobOptions.GROUP_ID),
                                         Math.max(clips.size(), 3L * batch))
-                                .ahead(conf.get(TrainJobOptions.MAX_STEPS) * batch)
+                                .ahead(
+                                        recordsFor(
+                                                conf.get(TrainJobOptions.MAX_STEPS) * batch, conf))
                                 .start();
                 ProgressWatcher watcher =
                         ProgressWatcher.start(
@@ -98,6 +101,15 @@ final class LocalTraining implements AutoCloseable {
             TrainRunner.Result r = TrainRunner.run(conf, true, null, port, System.out);
             return new Result(r, feeder.epochs());
         }
+    }
+
+    /**
+     * Records that yield {@code samples} training samples: each clip record yields {@code
+     * prep.repeated-sampling} of them (SPEC 1, repeated sampling).
+     */
+    static long recordsFor(long samples, Configuration conf) {
+        long r = conf.get(PrepConfigOptions.REPEATED_SAMPLING);
+        return (samples + r - 1) / r;
     }
 
     @Override

@@ -26,12 +26,18 @@ public final class CannyContour implements ContourExtractor {
         try (BytePointer p = new BytePointer(src.data())) {
             p.put(gray8, 0, size * size);
         }
-        opencv_imgproc.Canny(src, edges, LOW, HIGH, 3, false);
+        extract(src, out, outOffset);
+    }
+
+    /** Canny on the Mat itself; edges (0 or 255) become 0 or 1 in OpenCV before the one copy. */
+    @Override
+    public void extract(Mat gray8, byte[] out, int outOffset) {
+        int size = gray8.rows();
+        opencv_imgproc.Canny(gray8, edges, LOW, HIGH, 3, false);
+        // 255 / 255 = 1 exactly; Canny writes only 0 and 255
+        edges.convertTo(edges, opencv_core.CV_8U, 1 / 255.0, 0);
         try (BytePointer p = new BytePointer(edges.data())) {
             p.get(out, outOffset, size * size);
-        }
-        for (int i = outOffset; i < outOffset + size * size; i++) {
-            out[i] = (byte) (out[i] != 0 ? 1 : 0);
         }
     }
 

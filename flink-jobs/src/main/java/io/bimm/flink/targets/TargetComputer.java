@@ -24,7 +24,6 @@ public final class TargetComputer implements AutoCloseable {
     private final Mat grayMat = new Mat();
     private final Mat previousMat;
     private final Mat motionMat = new Mat();
-    private final byte[] gray8;
     private long shared;
 
     public TargetComputer(int size) {
@@ -35,7 +34,6 @@ public final class TargetComputer implements AutoCloseable {
         this.size = size;
         this.gabor = new GaborEnergy(size);
         this.contour = contour;
-        this.gray8 = new byte[size * size];
         this.rgbMat = new Mat(size, size, opencv_core.CV_8UC3);
         this.previousMat = new Mat(size, size, opencv_core.CV_8UC3);
     }
@@ -104,10 +102,7 @@ public final class TargetComputer implements AutoCloseable {
         opencv_imgproc.cvtColor(rgbFloat, grayFloatMat, opencv_imgproc.COLOR_RGB2GRAY);
         gabor.compute(grayFloatMat, tg.gabor(), i * cells);
         opencv_imgproc.cvtColor(rgbMat, grayMat, opencv_imgproc.COLOR_RGB2GRAY);
-        try (BytePointer p = new BytePointer(grayMat.data())) {
-            p.get(gray8, 0, gray8.length);
-        }
-        contour.extract(gray8, size, tg.contour(), i * px);
+        contour.extract(grayMat, tg.contour(), i * px);
         motion(y, tg, i);
     }
 

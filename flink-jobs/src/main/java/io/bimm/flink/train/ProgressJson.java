@@ -25,7 +25,10 @@ final class ProgressJson {
         // a record.
         long skipped = t.getSkippedSteps() * pending.batch();
         p.addProperty("repeated_sampling", pending.repeatedSampling());
-        p.addProperty("records_covered", pending.recordsCovered(t.getSamplesSeen() + skipped));
+        p.addProperty(
+                "records_covered",
+                pending.recordsCovered(
+                        t.getSamplesSeen() + skipped, sources.imageSamplesCovered(pending.all())));
         p.addProperty("flink_checkpoint_id", checkpointId);
         p.add("topics", sources.topics(pending.all()));
         return p;

@@ -115,11 +115,12 @@ final class SampleBuffer {
 
     /**
      * Records whose samples a checkpoint covers, trained ({@code trained}, NaN-skipped included) or
-     * held: a record's R samples leave the preprocessing in one call, so no barrier falls between
-     * them and the sum is a multiple of R (while R is not changed within a run).
+     * held: a clip record's R samples leave the preprocessing in one call, so no barrier falls
+     * between them and the clips' sum is a multiple of R (while R is not changed within a run); an
+     * image record is one sample ({@code imageSamples} of the covered ones are images).
      */
-    long recordsCovered(long trained) {
-        return (trained + samples.size()) / repeatedSampling;
+    long recordsCovered(long trained, long imageSamples) {
+        return (trained + samples.size() - imageSamples) / repeatedSampling + imageSamples;
     }
 
     int repeatedSampling() {

@@ -17,6 +17,7 @@ final class SourceCounts {
 
     static final String CLIPS_KEY = "samples_trained_clips";
     static final String IMAGES_KEY = "samples_trained_images";
+    static final String SKIPPED_IMAGES_KEY = "samples_skipped_images";
 
     private final String clipsTopic;
     private final String imagesTopic;
@@ -24,6 +25,7 @@ final class SourceCounts {
     private long images;
     private long inFlightClips;
     private long inFlightImages;
+    private long skippedImages;
 
     SourceCounts(String clipsTopic, String imagesTopic) {
         this.clipsTopic = clipsTopic;
@@ -37,11 +39,15 @@ final class SourceCounts {
     void restore(List<String> pointers, long samplesSeen) {
         clips = samplesSeen;
         images = 0;
+        skippedImages = 0;
         for (String json : pointers) {
             JsonObject p = JsonParser.parseString(json).getAsJsonObject();
             if (p.has(CLIPS_KEY) && p.has(IMAGES_KEY)) {
                 clips = p.get(CLIPS_KEY).getAsLong();
                 images = p.get(IMAGES_KEY).getAsLong();
+            }
+            if (p.has(SKIPPED_IMAGES_KEY)) {
+                skippedImages = p.get(SKIPPED_IMAGES_KEY).getAsLong();
             }
         }
     }
@@ -57,6 +63,8 @@ final class SourceCounts {
         if (updated) {
             clips += inFlightClips;
             images += inFlightImages;
+        } else {
+            skippedImages += inFlightImages;
         }
         inFlightClips = 0;
         inFlightImages = 0;
@@ -70,10 +78,19 @@ final class SourceCounts {
         return clips;
     }
 
+    /**
+     * Image samples trained, NaN-skipped or in {@code pending}: one per image record, whatever
+     * {@code prep.repeated-sampling} says (it repeats clips only).
+     */
+    long imageSamplesCovered(List<TrainingSample> pending) {
+        return images + skippedImages + pending.stream().filter(ImageSamples::isImage).count();
+    }
+
     /** Adds the counts to the pointer kept in operator state. */
     void addTo(JsonObject pointer) {
         pointer.addProperty(CLIPS_KEY, clips);
         pointer.addProperty(IMAGES_KEY, images);
+        pointer.addProperty(SKIPPED_IMAGES_KEY, skippedImages);
     }
 
     /** {@code progress.json}'s {@code topics}: per topic, samples trained and pending. */

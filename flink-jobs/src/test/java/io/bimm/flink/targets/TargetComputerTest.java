@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.bimm.flink.decode.DecodedClip;
 import java.util.Random;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
 import org.junit.jupiter.api.Test;
 
 class TargetComputerTest {
@@ -45,6 +50,49 @@ class TargetComputerTest {
                 }
             }
             assertThat(ones).as("row %d", y).isEqualTo(1);
+        }
+    }
+
+    /**
+     * SPEC 2's contour is OpenCV {@code Canny(gray8, 50, 150)} as 0/1: both entry points (the
+     * array, and the Mat the target computer passes) give exactly that on a textured frame.
+     */
+    @Test
+    void contourIsOpenCvCannyAsZeroOne() {
+        int s = 64;
+        byte[] noise = new byte[s * s];
+        new Random(11).nextBytes(noise);
+        try (Mat raw = new Mat(s, s, opencv_core.CV_8U);
+                Mat gray = new Mat();
+                Mat reference = new Mat();
+                Size k = new Size(5, 5);
+                CannyContour c = new CannyContour()) {
+            try (BytePointer p = new BytePointer(raw.data())) {
+                p.put(noise, 0, noise.length);
+            }
+            // smoothed noise: many edges of every direction, some below the thresholds
+            opencv_imgproc.GaussianBlur(raw, gray, k, 1.5);
+            opencv_imgproc.Canny(gray, reference, CannyContour.LOW, CannyContour.HIGH, 3, false);
+            byte[] expected = new byte[s * s];
+            try (BytePointer p = new BytePointer(reference.data())) {
+                p.get(expected, 0, expected.length);
+            }
+            byte[] pixels = new byte[s * s];
+            try (BytePointer p = new BytePointer(gray.data())) {
+                p.get(pixels, 0, pixels.length);
+            }
+            byte[] fromMat = new byte[s * s + 3];
+            byte[] fromArray = new byte[s * s + 3];
+            c.extract(gray, fromMat, 3);
+            c.extract(pixels, s, fromArray, 3);
+            int edges = 0;
+            for (int i = 0; i < s * s; i++) {
+                byte want = (byte) (expected[i] != 0 ? 1 : 0);
+                edges += want;
+                assertThat(fromMat[3 + i]).as("Mat path, pixel %d", i).isEqualTo(want);
+                assertThat(fromArray[3 + i]).as("array path, pixel %d", i).isEqualTo(want);
+            }
+            assertThat(edges).isGreaterThan(s);
         }
     }
 

@@ -59,6 +59,42 @@ class SourceCountsTest {
         assertThat(restored.clipsTrained()).isEqualTo(1);
     }
 
+    /**
+     * With repeated sampling (R = 4) a clip record is 4 samples and an image record one: {@code
+     * records_covered} counts both kinds of record, NaN-skipped images included, across a restore.
+     */
+    @Test
+    void recordsCoveredCountsAnImageAsOneRecordWhateverR() {
+        SourceCounts c = new SourceCounts("clips", "images");
+        SampleBuffer held = new SampleBuffer(2, 1, 4);
+        // trained: 4 clip samples (one record) and 2 images; NaN-skipped: 1 clip sample, 1 image
+        c.started(List.of(sample("a", false), sample("a", false)));
+        c.finished(true);
+        c.started(List.of(sample("a", false), sample("a", false)));
+        c.finished(true);
+        c.started(List.of(sample("i", true), sample("j", true)));
+        c.finished(true);
+        c.started(List.of(sample("b", false), sample("k", true)));
+        c.finished(false);
+        // held: the other 3 samples of clip record b and one image
+        for (TrainingSample s :
+                List.of(sample("b", false), sample("b", false), sample("b", false))) {
+            held.add(s);
+        }
+        held.add(sample("l", true));
+        long trainedOrSkipped = 4 + 2 + 2;
+        assertThat(c.imageSamplesCovered(held.all())).isEqualTo(4);
+        // records a, b (clips) and i, j, k, l (images)
+        assertThat(held.recordsCovered(trainedOrSkipped, c.imageSamplesCovered(held.all())))
+                .isEqualTo(6);
+
+        JsonObject pointer = new JsonObject();
+        c.addTo(pointer);
+        SourceCounts restored = new SourceCounts("clips", "images");
+        restored.restore(List.of(pointer.toString()), 6);
+        assertThat(restored.imageSamplesCovered(held.all())).isEqualTo(4);
+    }
+
     @Test
     void aPointerWithoutCountsHadTrainedClipsOnly() {
         SourceCounts c = new SourceCounts("clips", "images");
