@@ -1,8 +1,14 @@
 package io.bimm.flink.cli;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.bimm.flink.ingest.IngestReport;
+import io.bimm.flink.train.ImageOptions;
 import io.bimm.flink.train.TrainJobOptions;
+import io.bimm.flink.train.TrainingSink;
 import io.bimm.model.Preset;
+import io.bimm.schemas.Topics;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -16,8 +22,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bimm demo}: everything on one machine. Starts the embedded Kafka broker and a Flink
- * MiniCluster with its web dashboard, ingests the sample videos, and trains the {@code tiny} preset
- * on them, feeding the clips again as new epochs (new crops and masks) while it trains.
+ * MiniCluster with its web dashboard, ingests the sample videos and frame images of them ({@link
+ * DemoImages}), and trains the {@code tiny} preset on them (joint stage, half of the ventral
+ * samples images), feeding the clips again as new epochs (new crops and masks) while it trains.
  */
 @Command(
         name = "demo",
@@ -30,6 +37,12 @@ import picocli.CommandLine.Option;
                     + " usable checkpoint."
         })
 public final class DemoCommand implements Callable<Integer> {
+
+    /** Share of a joint batch's ventral samples that are images (docs/images.md). */
+    static final double IMAGE_SHARE = 0.5;
+
+    /** Frame images written and ingested at most. */
+    static final int MAX_IMAGES = 64;
 
     @Option(
             names = "--steps",
@@ -97,6 +110,8 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new UserException("Nothing was ingested from " + videoDir + ".");
             }
 
+            int images = demoImages(local);
+
             Configuration conf = new Configuration();
             conf.set(TrainJobOptions.PRESET, Preset.TINY);
             conf.set(TrainJobOptions.BATCH_SIZE, batchSize);
@@ -106,6 +121,9 @@ public final class DemoCommand implements Callable<Integer> {
             conf.set(TrainJobOptions.WARMUP_STEPS, 10L);
             conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
             conf.set(TrainJobOptions.GROUP_ID, "bimm-demo");
+            if (images > 0) {
+                conf.set(ImageOptions.IMAGE_SHARE, IMAGE_SHARE);
+            }
             dashboard.applyTo(conf);
             // A demo's broker is new each time: its savepoints would point at offsets of a broker
             // that is gone, so every demo starts fresh.
@@ -123,8 +141,64 @@ public final class DemoCommand implements Callable<Integer> {
                             + (r.job().latestCheckpoint() == null
                                     ? "(none)"
                                     : r.job().latestCheckpoint()));
+            if (images > 0) {
+                printVentralSources();
+            }
         }
         return 0;
+    }
+
+    /**
+     * Writes frame images of the ingested clips ({@link DemoImages}) beside the checkpoint
+     * directory and ingests them into the images topic: as many as the run's joint batches take at
+     * {@value #IMAGE_SHARE} ({@value #MAX_IMAGES} without {@code --steps}, or at most); returns how
+     * many were ingested.
+     */
+    private int demoImages(LocalTraining local) throws Exception {
+        long perBatch = Math.round(IMAGE_SHARE * batchSize);
+        long wanted = steps > 0 ? Math.min(MAX_IMAGES, steps * perBatch) : MAX_IMAGES;
+        if (perBatch == 0) {
+            return 0;
+        }
+        Path dir = checkpointDir.toAbsolutePath().resolveSibling("demo-images");
+        List<Path> files = DemoImages.write(local.clipRecords(), dir, (int) wanted);
+        if (files.isEmpty()) {
+            return 0;
+        }
+        IngestReport report = local.ingestImages(files.stream().map(Path::toString).toList());
+        System.out.println(
+                "demo: ingested "
+                        + report.clips()
+                        + " images (frames of the clips, in "
+                        + dir
+                        + ") for the ventral branch, train.image-share "
+                        + IMAGE_SHARE);
+        return (int) report.clips();
+    }
+
+    /** What the ventral branch trained on, from the run's {@code progress.json}. */
+    private void printVentralSources() throws IOException {
+        Path progressFile = checkpointDir.resolve(TrainingSink.PROGRESS_FILE);
+        if (!Files.exists(progressFile)) {
+            return;
+        }
+        JsonObject topics =
+                JsonParser.parseString(Files.readString(progressFile))
+                        .getAsJsonObject()
+                        .getAsJsonObject("topics");
+        if (topics == null || !topics.has(Topics.IMAGES) || !topics.has(Topics.CLIPS)) {
+            return;
+        }
+        long images = topics.getAsJsonObject(Topics.IMAGES).get("samples_trained").getAsLong();
+        long clips = topics.getAsJsonObject(Topics.CLIPS).get("samples_trained").getAsLong();
+        System.out.println(
+                "demo: the ventral branch trained on "
+                        + images
+                        + " images and "
+                        + Math.max(0, clips - images)
+                        + " video frames, the dorsal branch on "
+                        + clips
+                        + " clips");
     }
 
     static Path defaultVideos() {

@@ -12,7 +12,9 @@ import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -68,6 +70,33 @@ final class LocalTraining implements AutoCloseable {
     /** The clips ingested so far. */
     int clips() {
         return clips.size();
+    }
+
+    /**
+     * Ingests the JPEG/PNG images {@code inputs} into the images topic as {@code ingest --images}
+     * does (docs/images.md); {@code bimm demo} feeds its frame images so.
+     */
+    IngestReport ingestImages(List<String> inputs) throws Exception {
+        try (Ingestor ingestor =
+                new Ingestor(
+                        new Ingestor.Settings(
+                                kafka.bootstrapServers(),
+                                Topics.IMAGES,
+                                Topics.DEADLETTER,
+                                0,
+                                null,
+                                true,
+                                Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
+                                Long.MAX_VALUE,
+                                2,
+                                Map.of()))) {
+            return ingestor.ingest(InputFiles.expand(inputs), System.err, false);
+        }
+    }
+
+    /** The clips ingested so far, in order (not copied: do not change them). */
+    List<VideoClip> clipRecords() {
+        return Collections.unmodifiableList(clips);
     }
 
     /** A finished run: the job's result, and the epochs of the clips produced for it. */

@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Size;
@@ -29,8 +28,7 @@ public final class ClipDecoder implements AutoCloseable {
     }
 
     private final DecodeOptions options;
-    private final Mat resized = new Mat();
-    private final Mat cropped = new Mat();
+    private final FrameTransform transform = new FrameTransform();
     private final FrameDecoder frames;
 
     public ClipDecoder(DecodeOptions options) {
@@ -227,8 +225,7 @@ public final class ClipDecoder implements AutoCloseable {
                                                     stride,
                                                     dsize[g],
                                                     roi[g],
-                                                    win[g].flip(),
-                                                    s);
+                                                    win[g].flip());
                                 }
                                 if (wj.xIdx()[i] == k) {
                                     x[j][i] = made[g];
@@ -298,28 +295,17 @@ public final class ClipDecoder implements AutoCloseable {
     }
 
     private byte[] transform(
-            BytePointer rgb, int w, int h, int stride, Size dsize, Rect roi, boolean flip, int s) {
+            BytePointer rgb, int w, int h, int stride, Size dsize, Rect roi, boolean flip) {
         // RGB24 rows with FFmpeg's row padding: the Mat gets 3 channels and the real stride
         // (narrow frames such as 48 px have rows of 144 bytes padded to 192).
         try (Mat src = new Mat(h, w, opencv_core.CV_8UC3, rgb, stride)) {
-            opencv_imgproc.resize(src, resized, dsize, 0, 0, opencv_imgproc.INTER_LINEAR);
+            return transform.apply(src, dsize, roi, flip);
         }
-        try (Mat view = new Mat(resized, roi)) {
-            if (flip) {
-                opencv_core.flip(view, cropped, 1);
-            } else {
-                view.copyTo(cropped);
-            }
-        }
-        byte[] out = new byte[s * s * 3];
-        cropped.data().get(out);
-        return out;
     }
 
     @Override
     public void close() {
         frames.close();
-        resized.close();
-        cropped.close();
+        transform.close();
     }
 }

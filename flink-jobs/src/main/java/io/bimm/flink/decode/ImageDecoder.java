@@ -28,8 +28,7 @@ public final class ImageDecoder implements AutoCloseable {
 
     private final DecodeOptions options;
     private final Mat rgb = new Mat();
-    private final Mat resized = new Mat();
-    private final Mat cropped = new Mat();
+    private final FrameTransform transform = new FrameTransform();
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
@@ -111,24 +110,13 @@ public final class ImageDecoder implements AutoCloseable {
         boolean flip = !options.deterministic() && rnd.nextBoolean() && options.flip();
         try (Size dsize = new Size(nw, nh);
                 Rect roi = new Rect(cropX, cropY, s, s)) {
-            opencv_imgproc.resize(src, resized, dsize, 0, 0, opencv_imgproc.INTER_LINEAR);
-            try (Mat view = new Mat(resized, roi)) {
-                if (flip) {
-                    opencv_core.flip(view, cropped, 1);
-                } else {
-                    view.copyTo(cropped);
-                }
-            }
+            return transform.apply(src, dsize, roi, flip);
         }
-        byte[] out = new byte[s * s * 3];
-        cropped.data().get(out);
-        return out;
     }
 
     @Override
     public void close() {
         rgb.close();
-        resized.close();
-        cropped.close();
+        transform.close();
     }
 }

@@ -4,7 +4,7 @@ import io.bimm.flink.decode.ClipDecoder;
 import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.decode.DecodeOptions;
 import io.bimm.flink.decode.DecodedClip;
-import io.bimm.flink.ingest.ImageProbe;
+import io.bimm.flink.decode.ImageDecoder;
 import io.bimm.flink.ingest.IngestException;
 import io.bimm.flink.ingest.InputFile;
 import io.bimm.model.Branch;
@@ -13,29 +13,25 @@ import io.bimm.schemas.DeadLetterReason;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.opencv.global.opencv_imgcodecs;
-import org.bytedeco.opencv.global.opencv_imgproc;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Rect;
-import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * Samples one file into encoder tokens through the same decode path as ingested clips ({@link
  * ClipDecoder}, SPEC 1): dorsal, the T sampled frames as tubelets; ventral, one sampled frame
- * (frame 0 when deterministic) as patches, or a still image (JPEG/PNG) scaled so its short side is
- * S and centre-cropped. Not thread safe.
+ * (frame 0 when deterministic) as patches, or a still image (JPEG/PNG) sampled by the training
+ * job's {@link ImageDecoder} (centre crop when deterministic). Not thread safe.
  */
 public final class ClipTokens implements AutoCloseable {
 
     private final DecodeOptions options;
     private final ClipDecoder decoder;
+    private final ImageDecoder images;
     private final long seed;
 
     /** A sampler with these sampling options and run seed. */
     public ClipTokens(DecodeOptions options, long seed) {
         this.options = options;
         this.decoder = new ClipDecoder(options);
+        this.images = new ImageDecoder(options);
         this.seed = seed;
     }
 
@@ -60,11 +56,11 @@ public final class ClipTokens implements AutoCloseable {
         if (isImage(file)) {
             if (branch == Branch.DORSAL) {
                 throw new DecodeException(
-                        io.bimm.schemas.DeadLetterReason.NOT_VIDEO,
+                        DeadLetterReason.NOT_VIDEO,
                         file
                                 + " is an image; the dorsal branch needs videos (use --branch ventral).");
             }
-            return Patchify.patches(image(file, read(input), options), s);
+            return Patchify.patches(image(file, read(input), draw), s);
         }
         byte[] data = read(input);
         DecodedClip clip = decoder.decode(data, file.getFileName().toString(), seed, draw);
@@ -87,54 +83,20 @@ public final class ClipTokens implements AutoCloseable {
     }
 
     /**
-     * RGB (S, S, 3) of an image file's bytes: short side scaled to S (bilinear), centre crop. The
-     * header's size is checked against the frame-size limits before anything is decoded.
+     * RGB (S, S, 3) of an image file's bytes, sampled as the training job samples an image ({@link
+     * ImageDecoder}: the same limits checked before decoding, the same errors, the file named).
      */
-    static byte[] image(Path file, byte[] data, DecodeOptions options) throws DecodeException {
-        int s = options.size();
-        ImageProbe.Info info;
+    private byte[] image(Path file, byte[] data, int draw) throws DecodeException {
         try {
-            info = ImageProbe.probe(data);
-        } catch (IngestException e) {
+            return images.decode(data, file.getFileName().toString(), seed, draw);
+        } catch (DecodeException e) {
             throw new DecodeException(e.reason(), file + ": " + e.getMessage(), e);
-        }
-        if (info.width() > options.maxWidth() || info.height() > options.maxHeight()) {
-            throw new DecodeException(
-                    DeadLetterReason.LIMIT_EXCEEDED,
-                    file
-                            + " is "
-                            + info.width()
-                            + "x"
-                            + info.height()
-                            + ", over the limit "
-                            + options.maxWidth()
-                            + "x"
-                            + options.maxHeight()
-                            + " (prep.max-width, prep.max-height)");
-        }
-        try (Mat buf = new Mat(new BytePointer(data));
-                Mat bgr = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_COLOR);
-                Mat rgb = new Mat();
-                Mat scaled = new Mat()) {
-            if (bgr.empty()) {
-                throw new DecodeException(
-                        io.bimm.schemas.DeadLetterReason.NOT_VIDEO, "Cannot decode image " + file);
-            }
-            opencv_imgproc.cvtColor(bgr, rgb, opencv_imgproc.COLOR_BGR2RGB);
-            double f = (double) s / Math.min(rgb.cols(), rgb.rows());
-            int w = Math.max(s, (int) Math.round(rgb.cols() * f));
-            int h = Math.max(s, (int) Math.round(rgb.rows() * f));
-            opencv_imgproc.resize(rgb, scaled, new Size(w, h), 0, 0, opencv_imgproc.INTER_LINEAR);
-            try (Mat crop = new Mat(scaled, new Rect((w - s) / 2, (h - s) / 2, s, s)).clone()) {
-                byte[] out = new byte[s * s * 3];
-                crop.data().get(out);
-                return out;
-            }
         }
     }
 
     @Override
     public void close() {
         decoder.close();
+        images.close();
     }
 }

@@ -1,7 +1,6 @@
 package io.bimm.flink.job;
 
 import io.bimm.schemas.AvroCodec;
-import io.bimm.schemas.AvroCodecException;
 import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.VideoClip;
@@ -14,7 +13,8 @@ import org.apache.flink.util.Collector;
 
 /**
  * Decodes the Avro value of a Kafka record into a {@link VideoClip}; a value that is not a clip of
- * any shipped schema version goes to the dead-letter side output with reason {@code bad_record}.
+ * any shipped schema version goes to the dead-letter side output with reason {@code bad_record}
+ * ({@link RecordDecoding}).
  */
 public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, VideoClip>
         implements ResultTypeQueryable<VideoClip> {
@@ -36,15 +36,10 @@ public final class DecodeClipFunction extends ProcessFunction<KafkaRecord, Video
 
     @Override
     public void processElement(KafkaRecord record, Context ctx, Collector<VideoClip> out) {
-        VideoClip clip;
-        try {
-            clip = codec.decode(record.value);
-        } catch (AvroCodecException e) {
-            deadLetters.inc(DeadLetterReason.BAD_RECORD);
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(
-                            record, "deserialize", DeadLetterReason.BAD_RECORD, e.getMessage()));
+        VideoClip clip =
+                RecordDecoding.decode(
+                        codec, record, deadLetters, letter -> ctx.output(DeadLetters.TAG, letter));
+        if (clip == null) {
             return;
         }
         records.inc();

@@ -6,7 +6,6 @@ import io.bimm.flink.sample.PrepOptions;
 import io.bimm.flink.sample.TrainingSample;
 import io.bimm.flink.sample.TrainingSampleTypeInfo;
 import io.bimm.schemas.AvroCodec;
-import io.bimm.schemas.AvroCodecException;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.ImageRecord;
@@ -57,19 +56,14 @@ public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, Trai
 
     @Override
     public void processElement(KafkaRecord record, Context ctx, Collector<TrainingSample> out) {
-        ImageRecord image;
-        try {
-            image = codec.decode(record.value);
-        } catch (AvroCodecException e) {
-            deadLetters.inc(DeadLetterReason.BAD_RECORD);
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(
-                            record, "deserialize", DeadLetterReason.BAD_RECORD, e.getMessage()));
+        ImageRecord image =
+                RecordDecoding.decode(
+                        codec, record, deadLetters, letter -> ctx.output(DeadLetters.TAG, letter));
+        if (image == null) {
             return;
         }
         String id = String.valueOf(image.getId());
-        byte[] data = bytes(image.getData());
+        byte[] data = RecordDecoding.bytes(image.getData());
         TrainingSample sample;
         try {
             sample = samples.process(data, id, 0);
@@ -99,13 +93,6 @@ public final class DecodeImageFunction extends ProcessFunction<KafkaRecord, Trai
         letter.setSourceUri(String.valueOf(image.getSourceUri()));
         letter.setOriginalBytes(ByteBuffer.wrap(data));
         ctx.output(DeadLetters.TAG, letter);
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        byte[] a = new byte[d.remaining()];
-        d.get(a);
-        return a;
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.bimm.model.Stage;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
@@ -26,17 +27,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training job's second source: the images topic, read when {@code --stage ventral} trains on
- * images ({@link #ventralSource}), decoded into ventral-only samples ({@link DecodeImageFunction}).
+ * The training job's second source: the images topic, read when the ventral branch trains on images
+ * ({@link #ventralSource}), decoded into ventral-only samples ({@link DecodeImageFunction}).
  */
 public final class ImageSources {
 
     /** What the ventral branch of a job trains on. */
     public enum VentralSource {
-        /** One sampled frame of each video clip (SPEC 1), from the clips topic. */
+        /** One sampled frame of each video clip (SPEC 1), from the clips topic only. */
         FRAMES,
-        /** Still images, from the images topic. */
-        IMAGES
+        /** Still images, from the images topic only ({@code --stage ventral}). */
+        IMAGES,
+        /**
+         * Both topics, mixed per batch at {@code train.image-share} ({@code ventral} with a share
+         * between 0 and 1, {@code joint} with a share above 0).
+         */
+        MIXED
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageSources.class);
@@ -45,25 +51,28 @@ public final class ImageSources {
     private ImageSources() {}
 
     /**
-     * What the job's ventral branch trains on: images only for {@code --stage ventral} with {@code
-     * train.image-share=1}, or with the share unset when the images topic has records; else video
-     * frames.
+     * What the job's ventral branch trains on (docs/images.md): for {@code --stage ventral} images
+     * only with {@code train.image-share=1} or with the share unset and records in the images
+     * topic, both topics with a share between 0 and 1; for {@code --stage joint} both topics with a
+     * share above 0; else video frames.
      *
-     * @throws IllegalArgumentException for a share other than 0 or 1, or share 1 and no images
+     * @throws IllegalArgumentException for a share outside [0, 1], or a share that needs images and
+     *     an empty images topic
      */
     public static VentralSource ventralSource(ReadableConfig conf, Properties client) {
         Stage stage = conf.get(TrainJobOptions.STAGE);
         String topic = conf.get(ImageOptions.IMAGES_TOPIC);
         var share = conf.getOptional(ImageOptions.IMAGE_SHARE);
-        if (share.isPresent() && share.get() != 0.0 && share.get() != 1.0) {
+        if (share.isPresent() && !(share.get() >= 0.0 && share.get() <= 1.0)) {
             throw new IllegalArgumentException(
                     "option '"
                             + ImageOptions.IMAGE_SHARE.key()
                             + "' is "
                             + share.get()
-                            + ": only 0 (video frames) or 1 (images) are supported.");
+                            + ": it must be between 0 (video frames) and 1 (images).");
         }
-        if (stage != Stage.VENTRAL || (share.isPresent() && share.get() == 0.0)) {
+        VentralSource wanted = wanted(stage, share.orElse(null));
+        if (wanted == VentralSource.FRAMES) {
             return VentralSource.FRAMES;
         }
         OptionalLong records =
@@ -73,7 +82,11 @@ public final class ImageSources {
             throw new IllegalArgumentException(
                     "option '"
                             + ImageOptions.IMAGE_SHARE.key()
-                            + "=1' trains --stage ventral on images, but the images topic '"
+                            + "="
+                            + shareText(share.get())
+                            + "' trains --stage "
+                            + stage.name().toLowerCase(Locale.ROOT)
+                            + " on images, but the images topic '"
                             + topic
                             + "' "
                             + (records.isPresent() ? "is empty" : "cannot be read")
@@ -81,12 +94,34 @@ public final class ImageSources {
                             + ImageOptions.IMAGE_SHARE.key()
                             + "=0 to train on video frames.");
         }
+        VentralSource source = hasImages ? wanted : VentralSource.FRAMES;
         LOG.info(
-                "--stage ventral trains on {} (images topic {}: {} records)",
-                hasImages ? "images" : "video frames",
+                "--stage {} trains its ventral branch on {} (images topic {}: {} records)",
+                stage.name().toLowerCase(Locale.ROOT),
+                source == VentralSource.MIXED
+                        ? "images and video frames, image share " + share.get()
+                        : source == VentralSource.IMAGES ? "images" : "video frames",
                 topic,
                 records.isPresent() ? records.getAsLong() : "unknown");
-        return hasImages ? VentralSource.IMAGES : VentralSource.FRAMES;
+        return source;
+    }
+
+    /** What {@code stage} at {@code share} (null: unset) reads, before looking at the topic. */
+    static VentralSource wanted(Stage stage, Double share) {
+        if (stage == Stage.VENTRAL) {
+            if (share == null || share == 1.0) {
+                return VentralSource.IMAGES;
+            }
+            return share == 0.0 ? VentralSource.FRAMES : VentralSource.MIXED;
+        }
+        if (stage == Stage.JOINT && share != null && share > 0.0) {
+            return VentralSource.MIXED;
+        }
+        return VentralSource.FRAMES;
+    }
+
+    private static String shareText(double share) {
+        return share == Math.rint(share) ? String.valueOf((long) share) : String.valueOf(share);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.bimm.flink.sample;
 
 import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.job.DeadLetterCounters;
+import io.bimm.flink.job.RecordDecoding;
 import io.bimm.schemas.AvroRecordTypeInfo;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.DeadLetterReason;
@@ -89,7 +90,7 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
 
     @Override
     public void processElement(VideoClip clip, Context ctx, Collector<TrainingSample> out) {
-        byte[] data = bytes(clip.getData());
+        byte[] data = RecordDecoding.bytes(clip.getData());
         String clipId = String.valueOf(clip.getClipId());
         long[] before = pipeline.stageNanos();
         List<TrainingSample> samples;
@@ -150,13 +151,6 @@ public class PrepareSampleFunction extends ProcessFunction<VideoClip, TrainingSa
         } catch (NumberFormatException e) {
             return 0;
         }
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        byte[] a = new byte[d.remaining()];
-        d.get(a);
-        return a;
     }
 
     @Override

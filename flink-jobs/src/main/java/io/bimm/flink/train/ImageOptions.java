@@ -25,9 +25,13 @@ public final class ImageOptions {
                     .doubleType()
                     .noDefaultValue()
                     .withDescription(
-                            "Share of images in a --stage ventral batch: 1 images only (the job"
-                                    + " refuses to start when the images topic is empty), 0"
-                                    + " video frames only. Unset: images only when the images"
-                                    + " topic has records when the job starts, else video"
-                                    + " frames. Other stages train on clips only.");
+                            "Share of images among the ventral branch's samples of a batch,"
+                                    + " round(share x batch size) per batch (docs/images.md)."
+                                    + " --stage ventral: 1 images only, 0 video frames only,"
+                                    + " between them both topics mixed; unset, images only when"
+                                    + " the images topic has records when the job starts, else"
+                                    + " video frames. --stage joint: above 0, that many of a"
+                                    + " batch's clips have their ventral frame replaced by an"
+                                    + " image; unset or 0, clips only. A share above 0 refuses to"
+                                    + " start on an empty images topic.");
 }

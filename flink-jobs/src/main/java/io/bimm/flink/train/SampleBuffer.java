@@ -13,6 +13,10 @@ import java.util.List;
  * nothing is trained any more, so the input must stop rather than fill the state: the buffer takes
  * {@link #pastLimitHold} samples more and then the input waits until the job is stopped.
  *
+ * <p>When the job reads clips and images together, {@link BatchMix} chooses each batch's samples
+ * and the input waits, a step being in flight, once the next batch's part of the arriving sample's
+ * kind is there (or two batches are held).
+ *
  * <p>The trade-off: a task waiting in {@code processElement} takes no checkpoint or savepoint: an
  * aligned barrier queued behind the next sample cannot pass it, and when the sink is chained to the
  * Kafka reader the reader cannot even start one. {@code bimm train} stops the job with a savepoint
@@ -31,11 +35,19 @@ final class SampleBuffer {
 
     private final List<TrainingSample> samples = new ArrayList<>();
     private final int batch;
+    private final BatchMix mix;
+    private int[] selected;
     private final int prepParallelism;
     private final int repeatedSampling;
     private volatile int size;
 
     SampleBuffer(int batch, int prepParallelism, int repeatedSampling) {
+        this(BatchMix.fifo(batch), batch, prepParallelism, repeatedSampling);
+    }
+
+    /** A buffer whose batches {@code mix} chooses (clips and images, {@code train.image-share}). */
+    SampleBuffer(BatchMix mix, int batch, int prepParallelism, int repeatedSampling) {
+        this.mix = mix;
         this.batch = batch;
         this.prepParallelism = Math.max(1, prepParallelism);
         this.repeatedSampling = Math.max(1, repeatedSampling);
@@ -77,7 +89,7 @@ final class SampleBuffer {
             return samples.size()
                     >= pastLimitHold(batch, prepParallelism, repeatedSampling, bytesOf(next));
         }
-        return stepInFlight && samples.size() >= batch;
+        return stepInFlight && mix.full(samples, next);
     }
 
     void add(TrainingSample s) {
@@ -86,18 +98,36 @@ final class SampleBuffer {
     }
 
     boolean hasBatch() {
-        return samples.size() >= batch;
+        return selection() != null;
     }
 
-    /** The next batch's samples, still held. */
+    /**
+     * The next batch's samples, still held; chosen once, samples arriving later do not change it.
+     */
     List<TrainingSample> peekBatch() {
-        return List.copyOf(samples.subList(0, batch));
+        int[] sel = selection();
+        List<TrainingSample> out = new ArrayList<>(sel.length);
+        for (int i : sel) {
+            out.add(samples.get(i));
+        }
+        return out;
     }
 
     /** Drops the next batch (its step started). */
     void dropBatch() {
-        samples.subList(0, batch).clear();
+        int[] sel = selection();
+        for (int k = sel.length - 1; k >= 0; k--) {
+            samples.remove(sel[k]);
+        }
+        selected = null;
         size = samples.size();
+    }
+
+    private int[] selection() {
+        if (selected == null) {
+            selected = mix.select(samples);
+        }
+        return selected;
     }
 
     /** Every held sample, oldest first (for operator state). */

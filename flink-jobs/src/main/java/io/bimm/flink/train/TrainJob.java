@@ -118,7 +118,8 @@ public final class TrainJob {
         int prepParallelism = conf.get(TrainJobOptions.PREP_PARALLELISM);
         String clipsTopic = conf.get(TrainJobOptions.CLIPS_TOPIC);
         Properties client = kafkaClient(conf);
-        if (ImageSources.ventralSource(conf, client) == ImageSources.VentralSource.IMAGES) {
+        ImageSources.VentralSource ventral = ImageSources.ventralSource(conf, client);
+        if (ventral == ImageSources.VentralSource.IMAGES) {
             // --stage ventral on images (docs/images.md): the clips topic is not read.
             SingleOutputStreamOperator<TrainingSample> images =
                     ImageSources.samples(env, conf, prepOptions(conf, model), client);
@@ -152,12 +153,21 @@ public final class TrainJob {
                         .uid("prepare-sample")
                         .name("decode-targets-mask")
                         .setParallelism(prepParallelism);
-        return addSink(
-                samples,
+        DataStream<DeadLetter> deadLetters =
                 clips.getSideOutput(DeadLetters.TAG)
-                        .union(samples.getSideOutput(PrepareSampleFunction.DEAD_LETTERS)),
-                conf,
-                checkpointDir);
+                        .union(samples.getSideOutput(PrepareSampleFunction.DEAD_LETTERS));
+        if (ventral == ImageSources.VentralSource.MIXED) {
+            // train.image-share between 0 and 1 (ventral) or above 0 (joint): the sink mixes
+            // both topics' samples per batch (BatchMix, docs/images.md).
+            SingleOutputStreamOperator<TrainingSample> images =
+                    ImageSources.samples(env, conf, prepOptions(conf, model), client);
+            return addSink(
+                    samples.union(images),
+                    deadLetters.union(images.getSideOutput(DeadLetters.TAG)),
+                    conf,
+                    checkpointDir);
+        }
+        return addSink(samples, deadLetters, conf, checkpointDir);
     }
 
     /**
@@ -166,7 +176,7 @@ public final class TrainJob {
      * with {@code prep.only}).
      */
     private static DataStream<Long> addSink(
-            SingleOutputStreamOperator<TrainingSample> samples,
+            DataStream<TrainingSample> samples,
             DataStream<DeadLetter> deadLetters,
             Configuration conf,
             Path checkpointDir) {

@@ -6,6 +6,7 @@ import io.bimm.model.BimmConfig;
 import io.bimm.model.train.MaskedBatch;
 import io.bimm.model.train.TrainOptions;
 import java.nio.file.Paths;
+import java.util.OptionalDouble;
 import java.util.concurrent.Future;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.configuration.Configuration;
@@ -67,6 +68,7 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
                         conf.get(TrainJobOptions.CHECKPOINT_KEEP));
         pending =
                 new SampleBuffer(
+                        BatchMix.of(options.getStage(), options.getBatchSize(), imageShare()),
                         options.getBatchSize(),
                         conf.get(TrainJobOptions.PREP_PARALLELISM),
                         conf.get(PrepConfigOptions.REPEATED_SAMPLING));
@@ -88,6 +90,11 @@ final class TrainingSinkOperator extends AbstractStreamOperator<Long>
         } else if (!conf.getOptional(TrainJobOptions.INIT_FROM).orElse("").isBlank()) {
             checkpoints.initFrom(trainer, conf.get(TrainJobOptions.INIT_FROM));
         }
+    }
+
+    private OptionalDouble imageShare() {
+        var share = conf.getOptional(ImageOptions.IMAGE_SHARE);
+        return share.isPresent() ? OptionalDouble.of(share.get()) : OptionalDouble.empty();
     }
 
     @Override

@@ -70,6 +70,11 @@ class LocalRunsITCase {
                         "(?m)^\\d\\d:\\d\\d:\\d\\d step 4/4  .* samples/s  wait \\d+%  loss ")
                 .doesNotContain("\r");
         assertThat(run.out()).doesNotContain("checkpoint step=");
+        // Frame images of the clips feed the ventral branch: one image per joint batch of 2.
+        assertThat(run.out())
+                .contains("demo: ingested 4 images (frames of the clips")
+                .contains("demo: the ventral branch trained on 4 images and 4 video frames");
+        assertThat(tmp.resolve("demo-images").resolve("frame-003.jpg")).isRegularFile();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.bimm.flink.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bimm.flink.decode.DecodeException;
+import io.bimm.flink.job.RecordDecoding;
 import io.bimm.flink.testutil.HostileCorpus;
 import io.bimm.flink.testutil.HostileCorpus.Entry;
 import io.bimm.flink.testutil.HostileCorpus.Outcome;
@@ -13,7 +14,6 @@ import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.AvroCodecException;
 import io.bimm.schemas.DeadLetterReason;
 import io.bimm.schemas.VideoClip;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +54,7 @@ class HostileCorpusTest {
                     VideoClip clip = codec.decode(e.value() == null ? new byte[0] : e.value());
                     assertThat(String.valueOf(clip.getClipId())).isEqualTo(e.name());
                     try {
-                        pipeline.process(bytes(clip.getData()), e.name(), 0);
+                        pipeline.process(RecordDecoding.bytes(clip.getData()), e.name(), 0);
                         got = Outcome.TRAINED;
                     } catch (DecodeException d) {
                         got = new Outcome(HostileCorpus.DECODE, d.reason());
@@ -90,12 +90,5 @@ class HostileCorpusTest {
         }
         rows.forEach(System.out::println);
         checks.forEach(Runnable::run);
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        byte[] a = new byte[d.remaining()];
-        d.get(a);
-        return a;
     }
 }
