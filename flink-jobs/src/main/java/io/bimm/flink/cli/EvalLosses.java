@@ -1,5 +1,6 @@
 package io.bimm.flink.cli;
 
+import io.bimm.flink.decode.DecodeException;
 import io.bimm.flink.finetune.LabeledClips;
 import io.bimm.flink.sample.SamplePipeline;
 import io.bimm.flink.sample.TrainingSample;
@@ -29,6 +30,7 @@ final class EvalLosses {
     private final List<MaskedBatch> batches = new ArrayList<>();
     private final TrivialLosses trivial = new TrivialLosses();
     private final Stage stage;
+    private int skipped;
 
     /** Draws the samples of {@code train}'s clips as the job of {@code conf} does. */
     EvalLosses(LabeledClips train, Configuration conf) throws Exception {
@@ -39,15 +41,27 @@ final class EvalLosses {
         try (SamplePipeline pipeline = new SamplePipeline(TrainJob.prepOptions(conf, config))) {
             for (int i = 0; i < train.size(); i++) {
                 Path f = train.files().get(i);
-                TrainingSample s = pipeline.process(Files.readAllBytes(f), f.toString(), 0);
-                trivial.add(s);
-                pending.add(s);
-                if (pending.size() == batchSize || i == train.size() - 1) {
+                try {
+                    TrainingSample s = pipeline.process(Files.readAllBytes(f), f.toString(), 0);
+                    trivial.add(s);
+                    pending.add(s);
+                } catch (DecodeException e) {
+                    // one clip the limits refuse (or a machine too busy for the time limit) leaves
+                    // the others' losses meaningful: say so and go on
+                    skipped++;
+                    System.err.println("eval: loss table without " + f + ": " + e.getMessage());
+                }
+                if (!pending.isEmpty() && (pending.size() == batchSize || i == train.size() - 1)) {
                     batches.add(SampleBatches.of(config, stage, pending));
                     pending.clear();
                 }
             }
         }
+    }
+
+    /** Training clips left out of the table because they did not decode within the limits. */
+    int skipped() {
+        return skipped;
     }
 
     /** A model's mean losses over the samples, by target key (and {@code total}). */

@@ -47,7 +47,9 @@ final class EvalSingle {
         json.addProperty("pretrained_best_top1", pre.bestTop1());
         json.addProperty("random_top1", rnd.top1());
         json.addProperty("random_best_top1", rnd.bestTop1());
-        json.add("losses", printLosses(train.size(), pre.losses(), rnd.losses(), losses));
+        json.add(
+                "losses",
+                printLosses(train.size() - losses.skipped(), pre.losses(), rnd.losses(), losses));
         Files.createDirectories(run.work());
         Files.writeString(
                 run.work().resolve("eval.json"),

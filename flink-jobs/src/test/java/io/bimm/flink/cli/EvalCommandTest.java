@@ -25,14 +25,15 @@ class EvalCommandTest {
     @Test
     void defaultsAreTheDocumentedEvaluation() {
         EvalCommand c = parse();
-        assertThat(c.set).isEqualTo("kinds");
-        assertThat(c.steps).isEqualTo(200);
+        assertThat(c.set).isEqualTo("layers");
+        assertThat(c.steps).isEqualTo(4000);
+        assertThat(c.baseLr).isEqualTo(0.01);
         assertThat(c.batchSize).isEqualTo(8);
         assertThat(c.stage).isEqualTo("dorsal");
         assertThat(c.maskRatio).isEqualTo(0.9);
         assertThat(c.shapes).isEqualTo(1);
-        assertThat(c.dataset).isNull(); // resolved to bimm-data/motion-kinds when run
-        assertThat(c.defaultDatasetName()).isEqualTo("motion-kinds");
+        assertThat(c.dataset).isNull(); // resolved to bimm-data/motion-layers when run
+        assertThat(c.defaultDatasetName()).isEqualTo("motion-layers");
         assertThat(parse("--shapes", "6", "--set", "directions").defaultDatasetName())
                 .isEqualTo("motion-directions-6shapes");
     }
