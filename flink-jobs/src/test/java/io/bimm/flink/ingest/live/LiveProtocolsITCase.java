@@ -49,6 +49,7 @@ class LiveProtocolsITCase {
                         Wire.MPEGTS,
                         Map.of(),
                         Order.SENDER_LISTENS,
+                        0,
                         0),
                 tmp);
     }
@@ -60,7 +61,8 @@ class LiveProtocolsITCase {
         String url = "http://127.0.0.1:" + port + "/live.ts";
         check(
                 "http",
-                new Protocol(url, url, Wire.MPEGTS, Map.of("listen", "1"), Order.SENDER_LISTENS, 0),
+                new Protocol(
+                        url, url, Wire.MPEGTS, Map.of("listen", "1"), Order.SENDER_LISTENS, 0, 0),
                 tmp);
     }
 
@@ -76,7 +78,8 @@ class LiveProtocolsITCase {
                         Wire.MPEGTS,
                         Map.of(),
                         Order.FOLLOWER_BINDS,
-                        port),
+                        port,
+                        0),
                 tmp);
     }
 
@@ -86,7 +89,16 @@ class LiveProtocolsITCase {
         String url = "rtp://127.0.0.1:" + port;
         check(
                 "rtp",
-                new Protocol(url, url, Wire.RTP_MPEGTS, Map.of(), Order.FOLLOWER_BINDS, port),
+                new Protocol(
+                        url,
+                        url,
+                        Wire.RTP_MPEGTS,
+                        Map.of(),
+                        Order.FOLLOWER_BINDS,
+                        port,
+                        // FFmpeg's RTP depacketizer keeps the last packets before a stall, and
+                        // drops them with the connection: up to a GOP at each end of a stream.
+                        3 * NumberedStream.GOP),
                 tmp);
     }
 
@@ -102,6 +114,7 @@ class LiveProtocolsITCase {
                         Wire.MPEGTS,
                         Map.of(),
                         Order.SENDER_LISTENS,
+                        0,
                         0),
                 tmp);
     }
@@ -112,7 +125,7 @@ class LiveProtocolsITCase {
         String url = "rtmp://127.0.0.1:" + port + "/live/cam";
         check(
                 "rtmp",
-                new Protocol(url, url, Wire.FLV, Map.of("listen", "1"), Order.SENDER_LISTENS, 0),
+                new Protocol(url, url, Wire.FLV, Map.of("listen", "1"), Order.SENDER_LISTENS, 0, 0),
                 tmp);
     }
 }

@@ -62,6 +62,7 @@ final class LiveStreamCheck {
      * @param senderOptions FFmpeg options of the senders' protocol
      * @param order who waits for whom
      * @param port the UDP port the follower binds ({@link Order#FOLLOWER_BINDS})
+     * @param maxMissing frames that may be missing from where the follower joined (0: none)
      */
     record Protocol(
             String followUrl,
@@ -69,7 +70,8 @@ final class LiveStreamCheck {
             NumberedStream.Wire wire,
             Map<String, String> senderOptions,
             Order order,
-            int port) {}
+            int port,
+            int maxMissing) {}
 
     private LiveStreamCheck() {}
 
@@ -202,13 +204,24 @@ final class LiveStreamCheck {
         int expectedFirst = p.order() == Order.SENDER_LISTENS ? 0 : first;
         assertThat(first % NumberedStream.GOP).as("first frame %d", first).isZero();
         assertThat(first).as("first frame").isLessThan(PER_SENDER);
-        assertThat(frames)
-                .as("clips:%n%s%s", ranges, errText)
-                .isEqualTo(IntStream.range(expectedFirst, 2 * PER_SENDER).boxed().toList());
+        if (p.maxMissing() == 0) {
+            assertThat(frames)
+                    .as("clips:%n%s%s", ranges, errText)
+                    .isEqualTo(IntStream.range(expectedFirst, 2 * PER_SENDER).boxed().toList());
+        } else {
+            // Never twice, never out of order; a bounded number lost at the stream's edges.
+            assertThat(frames).as("clips:%n%s%s", ranges, errText).isSorted();
+            assertThat(frames).doesNotHaveDuplicates();
+            assertThat(2 * PER_SENDER - expectedFirst - frames.size())
+                    .as("frames missing; clips:%n%s%s", ranges, errText)
+                    .isLessThanOrEqualTo(p.maxMissing());
+        }
         assertThat(report.summaryLine())
                 .isEqualTo("ingested " + clips.size() + " clips from 1 files (0 rejected)");
         assertThat(errText)
-                .contains("no packet for 1.5 s (read timeout); reconnecting")
+                .containsPattern(
+                        "(no packet for 1.5 s \\(read timeout\\)|the stream ended|read error"
+                                + " \\(.*\\)); reconnecting")
                 .contains("following 1 source: ");
         String last = errText.strip().lines().reduce((x, y) -> y).orElseThrow();
         assertThat(last).startsWith("following 1 source: " + clips.size() + " clips");

@@ -80,7 +80,10 @@ final class StreamSender {
         try (NumberedStream.Sender b = new NumberedStream.Sender(url, wire, options)) {
             log("sender two open");
             b.send(perSender, perSender);
-            log("sender two sent");
+            log("sender two sent; silent for " + stallMillis + " ms");
+            // Connected but silent again before closing: the follower completes its segment on
+            // the stall, and SRT's close (no linger in live mode) drops nothing unsent.
+            Thread.sleep(stallMillis);
         }
         System.exit(0);
     }
