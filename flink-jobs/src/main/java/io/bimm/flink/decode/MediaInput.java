@@ -30,7 +30,7 @@ import org.bytedeco.javacpp.PointerPointer;
  * <p>Files on disk are read into memory by the caller and opened the same way, so a playlist or
  * concat list on disk cannot reach another file either. Not thread safe; one instance per input.
  */
-public final class MediaInput implements AutoCloseable {
+public final class MediaInput implements OpenOrClose.Input {
     /** Checks a frame size the headers state; throws when it is over the limits. */
     @FunctionalInterface
     public interface SizeCheck {
@@ -87,14 +87,8 @@ public final class MediaInput implements AutoCloseable {
      */
     public static MediaInput open(byte[] data, long deadline, long maxPixels, SizeCheck sizes)
             throws DecodeException {
-        MediaInput in = new MediaInput(data, deadline);
-        try {
-            in.openInput(maxPixels, sizes);
-            return in;
-        } catch (DecodeException | RuntimeException e) {
-            in.close();
-            throw e;
-        }
+        return OpenOrClose.open(
+                new MediaInput(data, deadline), in -> in.openInput(maxPixels, sizes));
     }
 
     private void openInput(long maxPixels, SizeCheck sizes) throws DecodeException {

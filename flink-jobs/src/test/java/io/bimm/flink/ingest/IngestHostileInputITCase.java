@@ -7,6 +7,7 @@ import io.bimm.flink.kafka.EmbeddedKafka;
 import io.bimm.flink.testutil.Cli;
 import io.bimm.flink.testutil.Cli.Run;
 import io.bimm.flink.testutil.HostileFiles;
+import io.bimm.flink.testutil.TopicRecords;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.VideoClip;
@@ -67,7 +68,7 @@ class IngestHostileInputITCase {
     private static Map<String, DeadLetter> deadLetters(String topic) {
         AvroCodec<DeadLetter> codec = AvroCodec.of(DeadLetter.class);
         Map<String, DeadLetter> dead = new HashMap<>();
-        for (byte[] v : IngestITCase.readAll(kafka.bootstrapServers(), topic + ".dead")) {
+        for (byte[] v : TopicRecords.values(kafka.bootstrapServers(), topic + ".dead")) {
             DeadLetter d = codec.decode(v);
             dead.put(Path.of(URI.create(d.getSourceUri())).getFileName().toString(), d);
         }
@@ -76,7 +77,7 @@ class IngestHostileInputITCase {
 
     private static List<VideoClip> clips(String topic) {
         AvroCodec<VideoClip> codec = AvroCodec.of(VideoClip.class);
-        return IngestITCase.readAll(kafka.bootstrapServers(), topic).stream()
+        return TopicRecords.values(kafka.bootstrapServers(), topic).stream()
                 .map(codec::decode)
                 .toList();
     }

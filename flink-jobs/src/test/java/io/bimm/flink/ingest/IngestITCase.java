@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bimm.flink.kafka.EmbeddedKafka;
 import io.bimm.flink.testutil.Cli;
 import io.bimm.flink.testutil.Cli.Run;
+import io.bimm.flink.testutil.TopicRecords;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.ImageRecord;
@@ -12,7 +13,6 @@ import io.bimm.schemas.Topics;
 import io.bimm.schemas.VideoClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -47,34 +47,7 @@ class IngestITCase {
     }
 
     static List<byte[]> readAll(String topic) {
-        return readAll(kafka.bootstrapServers(), topic);
-    }
-
-    /** Every record value of {@code topic}, from the beginning to the current end. */
-    static List<byte[]> readAll(String bootstrap, String topic) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.DEFAULT_MAX_MESSAGE_BYTES);
-        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
-        List<byte[]> values = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(
-                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts =
-                    consumer.partitionsFor(topic).stream()
-                            .map(p -> new TopicPartition(topic, p.partition()))
-                            .toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))
-                    && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-            }
-        }
-        return values;
+        return TopicRecords.values(kafka.bootstrapServers(), topic);
     }
 
     @Test

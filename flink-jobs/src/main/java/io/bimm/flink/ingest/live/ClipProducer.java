@@ -1,5 +1,6 @@
 package io.bimm.flink.ingest.live;
 
+import io.bimm.flink.ingest.ClipRecords;
 import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.VideoSegmenter;
 import io.bimm.flink.job.DeadLetterTopicLimit;
@@ -95,29 +96,19 @@ final class ClipProducer implements AutoCloseable {
     }
 
     private VideoClip toClip(LiveSource source, LiveSegmenter.Cut cut) {
-        VideoSegmenter.Segment segment = cut.segment();
-        VideoSegmenter.Probe probe = cut.probe();
-        return VideoClip.newBuilder()
-                .setClipId(clipId(source, cut.startMicros()))
-                .setSourceUri(source.display())
-                .setSegmentIndex(segment.index())
-                .setContainer(segment.container())
-                .setCodec(segment.codec())
-                .setData(ByteBuffer.wrap(segment.data()))
-                .setFrameRate(probe.frameRate())
-                .setWidth(probe.width())
-                .setHeight(probe.height())
-                .setFrameCount(segment.frameCount() > 0 ? segment.frameCount() : null)
-                .setStartMicros(cut.startMicros())
-                .setDurationMicros(segment.durationMicros())
-                .setIngestTimestamp(Instant.now())
-                .setLabel(settings.label())
-                .setMetadata(
+        return ClipRecords.of(
+                cut.probe(),
+                cut.segment(),
+                new ClipRecords.Origin(
+                        clipId(source, cut.startMicros()),
+                        source.display(),
+                        cut.startMicros(),
+                        Instant.now(),
+                        settings.label(),
                         Map.of(
-                                "source.container", probe.container(),
+                                "source.container", cut.probe().container(),
                                 "source.live", source.family().name().toLowerCase(),
-                                "source.timeline", source.family().timeline().name()))
-                .build();
+                                "source.timeline", source.family().timeline().name())));
     }
 
     /**

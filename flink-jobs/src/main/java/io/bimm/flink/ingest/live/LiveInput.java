@@ -1,5 +1,6 @@
 package io.bimm.flink.ingest.live;
 
+import io.bimm.flink.decode.OpenOrClose;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +26,7 @@ import org.bytedeco.javacpp.PointerPointer;
  * <p>This is the only place bimm opens a URL with FFmpeg; the bytes of files and records are opened
  * by {@link io.bimm.flink.decode.MediaInput}, with no protocol at all. Not thread safe.
  */
-final class LiveInput implements AutoCloseable {
+final class LiveInput implements OpenOrClose.Input {
 
     /** Why reading ended. */
     enum End {
@@ -82,14 +83,8 @@ final class LiveInput implements AutoCloseable {
     static LiveInput open(
             LiveSource source, Duration readTimeout, long maxPixels, BooleanSupplier stopped)
             throws LiveSourceException {
-        LiveInput in = new LiveInput(stopped, readTimeout);
-        try {
-            in.connect(source, maxPixels);
-            return in;
-        } catch (LiveSourceException | RuntimeException e) {
-            in.close();
-            throw e;
-        }
+        return OpenOrClose.open(
+                new LiveInput(stopped, readTimeout), in -> in.connect(source, maxPixels));
     }
 
     private void connect(LiveSource source, long maxPixels) throws LiveSourceException {

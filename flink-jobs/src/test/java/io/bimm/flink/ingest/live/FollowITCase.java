@@ -7,6 +7,7 @@ import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.TestVideos;
 import io.bimm.flink.kafka.EmbeddedKafka;
 import io.bimm.flink.testutil.Cli;
+import io.bimm.flink.testutil.TopicRecords;
 import io.bimm.schemas.AvroCodec;
 import io.bimm.schemas.DeadLetter;
 import io.bimm.schemas.Topics;
@@ -16,14 +17,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,16 +32,16 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bimm ingest --follow} against a real broker. A live stream on the loopback interface
- * (MPEG-TS over TCP, sent at real-time pace by JavaCV's FFmpeg) with a stall longer than the read
- * timeout and a restarted sender in the middle: the clips are read back and decoded, frame by
- * frame. A folder that files are written into slowly, as a recorder writes them: each file is
- * ingested once, complete; a copy of one is not ingested again; a playlist is a file refused like
- * any other; a restart ingests nothing again.
+ * {@code bimm ingest --follow} against a real broker (the protocols are in {@link
+ * LiveProtocolsITCase}). A file still being recorded, with ingest stopped and started again in the
+ * middle of a GOP: every frame once. A folder that files are written into slowly, as a recorder
+ * writes them: each file is ingested once, complete; a copy of one is not ingested again; a
+ * playlist is a file refused like any other; a restart ingests nothing again.
  */
 class FollowITCase {
 
@@ -60,129 +59,103 @@ class FollowITCase {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    @Test
-    void followsAStreamThroughAStallAndASenderRestartWithoutGapsOrDuplicates(@TempDir Path tmp)
-            throws Exception {
-        int port = freePort();
-        String url = "tcp://127.0.0.1:" + port;
-        String listen = url + "?listen=1&listen_timeout=60000";
-        int perSender = 10 * NumberedStream.FPS;
-        CompletableFuture<Void> sender =
-                CompletableFuture.runAsync(
-                        () -> {
-                            try {
-                                try (NumberedStream.Sender a = new NumberedStream.Sender(listen)) {
-                                    a.send(0, perSender);
-                                    // Stalled: connected, silent for twice the read timeout.
-                                    Thread.sleep(3000);
-                                }
-                                try (NumberedStream.Sender b = new NumberedStream.Sender(listen)) {
-                                    b.send(perSender, perSender);
-                                }
-                            } catch (Exception e) {
-                                throw new RuntimeException(e);
-                            }
-                        });
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
-        Ingestor.Settings settings =
-                new Ingestor.Settings(
-                        kafka.bootstrapServers(),
-                        "live.clips",
-                        "live.dead",
-                        2.0,
-                        null,
-                        false,
-                        Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
-                        Long.MAX_VALUE,
-                        1,
-                        Map.of());
+    private LiveIngest followFile(Path file, Path state, String topic, PrintStream err) {
+        Ingestor.Settings settings = fileSettings(topic);
         FollowSettings follow =
                 new FollowSettings(
                         Duration.ofMillis(1500),
                         Duration.ofSeconds(1),
                         Duration.ofSeconds(1),
-                        tmp.resolve("state"),
+                        state,
                         Duration.ofSeconds(2),
                         null);
-        LiveIngest live =
-                new LiveIngest(
-                        List.of(LiveSource.of(url)), List.of(), settings, follow, err, false);
-        IngestReport report;
-        try (Ingestor ingestor = new Ingestor(settings)) {
+        return new LiveIngest(
+                List.of(LiveSource.of("file:" + file)), List.of(), settings, follow, err, false);
+    }
+
+    private static Ingestor.Settings fileSettings(String topic) {
+        return new Ingestor.Settings(
+                kafka.bootstrapServers(),
+                topic,
+                topic + ".dead",
+                1.0,
+                null,
+                false,
+                Topics.DEFAULT_MAX_MESSAGE_BYTES - 65536,
+                Long.MAX_VALUE,
+                1,
+                Map.of());
+    }
+
+    private static CompletableFuture<IngestReport> start(LiveIngest live, Ingestor ingestor) {
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return live.run(ingestor);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+    }
+
+    /**
+     * A recording still being written, followed; ingest stopped (Ctrl-C) in the middle of a GOP and
+     * started again on the same state while the recorder goes on: every frame goes in once. The
+     * segment under way at the stop stays in the file for the next run, which starts on its
+     * keyframe; sent short, it would make the next run start at the following keyframe, losing the
+     * frames between.
+     */
+    @Test
+    @Disabled(
+            "Not passing yet: the follower's first run spends the whole recording probing the"
+                    + " growing file (FFmpeg's stream-info probe waits for 5 s of stream, within"
+                    + " the open grace), so it is stopped before any cut; see docs/live-sources.md")
+    void resumesAGrowingFileStoppedMidGopWithoutLosingOrRepeatingAFrame(@TempDir Path tmp)
+            throws Exception {
+        Path file = tmp.resolve("rec.ts");
+        Path state = tmp.resolve("state");
+        String topic = "growing.clips";
+        // 8 GOPs and 4 frames: the stop comes in the middle of the ninth GOP.
+        int before = 8 * NumberedStream.GOP + 4;
+        int total = 2 * before;
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+        try (Ingestor ingestor = new Ingestor(fileSettings(topic));
+                NumberedStream.Sender recorder = new NumberedStream.Sender(file.toString())) {
             ingestor.ensureTopics();
-            CompletableFuture<IngestReport> running =
-                    CompletableFuture.supplyAsync(
-                            () -> {
-                                try {
-                                    return live.run(ingestor);
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-            sender.get(180, TimeUnit.SECONDS);
-            // What Ctrl-C does: the segment under way is completed and sent.
-            live.stop();
-            report = running.get(60, TimeUnit.SECONDS);
+            LiveIngest first = followFile(file, state, topic, err);
+            CompletableFuture<IngestReport> running = start(first, ingestor);
+            recorder.send(0, before);
+            err.println(java.time.LocalTime.now() + " recorder paused at frame " + before);
+            Thread.sleep(1000);
+            first.stop();
+            running.get(60, TimeUnit.SECONDS);
+            err.println(java.time.LocalTime.now() + " first run stopped");
+
+            LiveIngest second = followFile(file, state, topic, err);
+            running = start(second, ingestor);
+            recorder.send(before, total - before);
+            recorder.close();
+            err.println(java.time.LocalTime.now() + " recorder closed");
+            // The file stops growing: after the read timeout its last segment goes out.
+            Thread.sleep(4000);
+            second.stop();
+            running.get(60, TimeUnit.SECONDS);
+            err.println(java.time.LocalTime.now() + " second run stopped");
         }
         String errText = errBytes.toString(StandardCharsets.UTF_8);
-
-        AvroCodec<VideoClip> codec = AvroCodec.of(VideoClip.class);
-        List<VideoClip> clips = new ArrayList<>();
-        TopicRecords.values(kafka.bootstrapServers(), "live.clips")
-                .forEach(v -> clips.add(codec.decode(v)));
-        clips.sort(Comparator.comparingLong(VideoClip::getStartMicros));
-        LiveSource source = LiveSource.of(url);
+        List<VideoClip> clips = LiveStreamCheck.clips(kafka.bootstrapServers(), topic);
         List<Integer> frames = new ArrayList<>();
         StringBuilder ranges = new StringBuilder();
         for (VideoClip c : clips) {
-            byte[] d = new byte[c.getData().remaining()];
-            c.getData().duplicate().get(d);
-            List<Integer> n = NumberedStream.numbers(d);
-            ranges.append(c.getStartMicros())
-                    .append(' ')
-                    .append(n.isEmpty() ? "-" : n.get(0) + ".." + n.get(n.size() - 1))
-                    .append(" (")
-                    .append(n.size())
-                    .append(")\n");
+            List<Integer> n = NumberedStream.numbers(LiveStreamCheck.bytes(c));
+            ranges.append(c.getClipId()).append(' ').append(n).append('\n');
+            frames.addAll(n);
         }
-        for (VideoClip c : clips) {
-            assertThat(c.getClipId()).isEqualTo(source.id() + "-" + c.getStartMicros());
-            assertThat(c.getContainer()).isEqualTo("matroska");
-            assertThat(c.getSourceUri()).isEqualTo(url);
-            byte[] data = new byte[c.getData().remaining()];
-            c.getData().duplicate().get(data);
-            List<Integer> numbers = NumberedStream.numbers(data);
-            assertThat(numbers)
-                    .as("frames of clip %s: %s", c.getClipId(), errText)
-                    .hasSize(c.getFrameCount());
-            frames.addAll(numbers);
-        }
-        // Cut at the first keyframe 2 s or more after the start, except the segment that was under
-        // way when a connection ended (the stall, and the stop).
-        assertThat(clips.stream().filter(c -> c.getDurationMicros() < 2_000_000).count())
-                .as(ranges.toString())
-                .isLessThanOrEqualTo(2);
-        // Every frame sent, by both senders, once and in order: no gap at the stall, none at the
-        // reconnect, nothing twice.
+        assertThat(clips.stream().map(VideoClip::getClipId)).doesNotHaveDuplicates();
         assertThat(frames)
                 .as("clips:%n%s%s", ranges, errText)
-                .isEqualTo(IntStream.range(0, 2 * perSender).boxed().toList());
-        assertThat(report.summaryLine())
-                .isEqualTo("ingested " + clips.size() + " clips from 1 files (0 rejected)");
-        assertThat(errText)
-                .contains("no packet for 1.5 s (read timeout); reconnecting")
-                .contains("following 1 source: ");
-        String last = errText.strip().lines().reduce((x, y) -> y).orElseThrow();
-        assertThat(last).startsWith("following 1 source: " + clips.size() + " clips");
-        assertThat(last).containsPattern("[1-9][0-9]* reconnects?,");
-        assertThat(TopicRecords.values(kafka.bootstrapServers(), "live.dead")).isEmpty();
+                .isEqualTo(IntStream.range(0, total).boxed().toList());
     }
 
     /** Writes {@code bytes} to {@code file} in ten pieces, 200 ms apart. */
@@ -234,7 +207,7 @@ class FollowITCase {
         String cupId = contentId(cup);
         String megamindId = contentId(megamind);
         CompletableFuture<Cli.Run> first =
-                CompletableFuture.supplyAsync(() -> follow(in, state, 20));
+                CompletableFuture.supplyAsync(() -> follow(in, state, 14));
         Thread.sleep(1000);
         writeSlowly(in.resolve("cam1/cup.mp4"), cup);
         writeSlowly(in.resolve("Megamind.avi"), megamind);
@@ -284,7 +257,7 @@ class FollowITCase {
         assertThat(dead.get(0).getReasonCode()).isEqualTo("not_video");
 
         // A restart over the same folder and state: nothing again.
-        Cli.Run again = follow(in, state, 5);
+        Cli.Run again = follow(in, state, 4);
         assertThat(again.out().strip())
                 .as(again.err())
                 .isEqualTo("ingested 0 clips from 0 files (0 rejected)");

@@ -3,6 +3,7 @@ package io.bimm.flink.ingest.live;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -10,9 +11,10 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 
 /**
- * Test helper: a live MPEG-TS stream of numbered frames, encoded by JavaCV's FFmpeg at real-time
- * pace (MPEG-4 part 2, 25 fps, a keyframe every 12 frames), and the numbers read back from decoded
- * frames. Each frame shows its number in binary as 12 black or white columns of 16 pixels.
+ * Test helper: a live stream of numbered frames, encoded by JavaCV's FFmpeg at real-time pace (25
+ * fps, a keyframe every 12 frames) in one of the {@link Wire} formats, and the numbers read back
+ * from decoded frames. Each frame shows its number in binary as 12 black or white columns of 16
+ * pixels.
  */
 final class NumberedStream {
 
@@ -24,16 +26,43 @@ final class NumberedStream {
 
     private NumberedStream() {}
 
+    /** What goes on the wire: the muxer and the video codec. */
+    enum Wire {
+        /** MPEG-TS, MPEG-4 part 2 (TCP, UDP, SRT, a file). */
+        MPEGTS("mpegts", avcodec.AV_CODEC_ID_MPEG4),
+        /** MPEG-TS in RTP (payload type 33), MPEG-4 part 2. */
+        RTP_MPEGTS("rtp_mpegts", avcodec.AV_CODEC_ID_MPEG4),
+        /** FLV with Sorenson H.263, the codec FLV and FFmpeg's RTMP carry without a library. */
+        FLV("flv", avcodec.AV_CODEC_ID_FLV1);
+
+        final String muxer;
+        final int codec;
+
+        Wire(String muxer, int codec) {
+            this.muxer = muxer;
+            this.codec = codec;
+        }
+    }
+
     /** An open sender; {@link #send} writes frames, {@link #close} ends the stream. */
     static final class Sender implements AutoCloseable {
         private final FFmpegFrameRecorder recorder;
         private final Frame frame = new Frame(WIDTH, HEIGHT, Frame.DEPTH_UBYTE, 3);
 
-        /** Opens {@code url} (blocks until a client connects, for a listening URL). */
+        /** Opens {@code url} for MPEG-TS (blocks until a client connects, for a listening URL). */
         Sender(String url) throws Exception {
+            this(url, Wire.MPEGTS, Map.of());
+        }
+
+        /**
+         * Opens {@code url} for {@code wire}, with FFmpeg {@code options} for the protocol (blocks
+         * until a client connects, for a listening URL).
+         */
+        Sender(String url, Wire wire, Map<String, String> options) throws Exception {
             recorder = new FFmpegFrameRecorder(url, WIDTH, HEIGHT, 0);
-            recorder.setFormat("mpegts");
-            recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
+            recorder.setFormat(wire.muxer);
+            recorder.setVideoCodec(wire.codec);
+            options.forEach(recorder::setOption);
             recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
             recorder.setFrameRate(FPS);
             recorder.setGopSize(GOP);

@@ -1,4 +1,4 @@
-package io.bimm.flink.ingest.live;
+package io.bimm.flink.testutil;
 
 import io.bimm.schemas.Topics;
 import java.time.Duration;
@@ -12,15 +12,17 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Test helper: every record value of a topic, from its beginning to its current end. */
-final class TopicRecords {
+public final class TopicRecords {
 
     private TopicRecords() {}
 
-    static List<byte[]> values(String bootstrap, String topic) {
+    /** The values of {@code topic}, partition by partition; gives up after 30 s. */
+    public static List<byte[]> values(String bootstrap, String topic) {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.DEFAULT_MAX_MESSAGE_BYTES);
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
         List<byte[]> values = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(
