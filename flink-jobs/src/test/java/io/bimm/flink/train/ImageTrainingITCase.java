@@ -9,6 +9,7 @@ import io.bimm.flink.ingest.IngestReport;
 import io.bimm.flink.ingest.Ingestor;
 import io.bimm.flink.ingest.InputFiles;
 import io.bimm.flink.kafka.EmbeddedKafka;
+import io.bimm.flink.sample.PrepConfigOptions;
 import io.bimm.flink.testutil.CupClips;
 import io.bimm.flink.testutil.DeadLetterTopic;
 import io.bimm.flink.testutil.TestImages;
@@ -167,6 +168,9 @@ class ImageTrainingITCase {
         conf.set(TrainJobOptions.FLINK_CHECKPOINT_INTERVAL, Duration.ofSeconds(30));
         conf.set(TrainJobOptions.DEVICE, "cpu");
         conf.set(TrainJobOptions.GROUP_ID, "bimm-" + ckpt.getFileName());
+        // one sample per clip record, so the clip counts below are samples too (repeated sampling
+        // has its own tests; an image record is one sample whatever R is)
+        conf.set(PrepConfigOptions.REPEATED_SAMPLING, 1);
         return conf;
     }
 
