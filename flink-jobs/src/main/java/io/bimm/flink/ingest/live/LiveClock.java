@@ -123,14 +123,6 @@ final class LiveClock {
         offset = start - pts;
     }
 
-    /**
-     * Whether the source keeps its bytes and gives the same times when read again (a growing file),
-     * so that a segment not sent now is read again by the next run.
-     */
-    boolean rereadable() {
-        return timeline == SourceFamily.Timeline.STREAM;
-    }
-
     /** Whether a segment starting at {@code time} would repeat what was sent. */
     boolean alreadySent(long time) {
         return sentEnd != Long.MIN_VALUE && time < sentEnd;

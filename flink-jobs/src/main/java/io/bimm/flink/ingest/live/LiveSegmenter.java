@@ -18,10 +18,8 @@ import org.bytedeco.javacv.FrameRecorder;
  * Cuts one connection's video packets into segments of about {@code segmentSeconds}, at keyframes,
  * by stream copy into Matroska, exactly as {@link VideoSegmenter} cuts a file (its {@link
  * VideoSegmenter.SegmentWriter}); each segment goes to the sink as soon as the next keyframe
- * completes it. When the connection ends, the segment under way is completed with what it has (a
- * short last segment), so a drop, a stall or Ctrl-C loses nothing that was read; except when
- * following stops while a source that can be read again (a growing file) still delivers: its
- * segment under way stays in the file for the next run, which starts on its keyframe.
+ * completes it. When the connection ends for any reason, the segment under way is completed with
+ * what it has (a short last segment), so a drop, a stall or Ctrl-C loses nothing that was read.
  */
 final class LiveSegmenter {
 
@@ -126,15 +124,11 @@ final class LiveSegmenter {
                     avcodec.av_packet_unref(pkt);
                 }
             }
-            if (writer != null && !(end == LiveInput.End.STOPPED && clock.rereadable())) {
+            if (writer != null) {
                 VideoSegmenter.SegmentWriter last = writer;
                 writer = null;
                 emit(last, probe, AV_NOPTS_VALUE, timeBase, writerStartTime);
             }
-            // Else (stopped while a file was still growing) the segment under way is dropped: its
-            // packets are still in the file, and the saved position ends at its first keyframe
-            // (the last cut), where the next run starts. Sending it short would leave the next
-            // run to start mid-GOP, at the next keyframe, losing the frames in between.
             return end;
         } finally {
             avcodec.av_packet_free(pkt);
